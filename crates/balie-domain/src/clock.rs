@@ -79,7 +79,10 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(format_rfc3339(1_795_449_985_123), "2026-11-23T16:06:25.123Z");
+        assert_eq!(
+            format_rfc3339(1_795_449_985_123),
+            "2026-11-23T16:06:25.123Z"
+        );
     }
 
     #[test]

@@ -55,7 +55,10 @@ pub fn normalise_identity(kind: IdentityKind, raw: &str) -> Result<String, Domai
                 return Err(DomainError::invalid("value", "at most 200 characters"));
             }
             if value.chars().any(char::is_control) {
-                return Err(DomainError::invalid("value", "must not contain control characters"));
+                return Err(DomainError::invalid(
+                    "value",
+                    "must not contain control characters",
+                ));
             }
             Ok(value.to_string())
         }
@@ -70,7 +73,10 @@ impl EmailAddress {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let bad = || DomainError::InvalidEmail(raw.chars().take(100).collect());
         let value = raw.trim();
-        let value = value.strip_prefix("mailto:").unwrap_or(value).to_lowercase();
+        let value = value
+            .strip_prefix("mailto:")
+            .unwrap_or(value)
+            .to_lowercase();
         if value.len() > 254 {
             return Err(bad());
         }
@@ -78,9 +84,10 @@ impl EmailAddress {
         if local.is_empty() || local.len() > 64 || domain.contains('@') {
             return Err(bad());
         }
-        let local_ok = local.chars().all(|c| {
-            c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c)
-        }) && !local.starts_with('.')
+        let local_ok = local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+            && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..");
         let labels: Vec<&str> = domain.split('.').collect();
@@ -194,31 +201,67 @@ mod tests {
             "31612345678",
             "tel:+31-6-12345678",
         ] {
-            assert_eq!(PhoneE164::parse(raw).unwrap().as_str(), "+31612345678", "{raw}");
+            assert_eq!(
+                PhoneE164::parse(raw).unwrap().as_str(),
+                "+31612345678",
+                "{raw}"
+            );
         }
-        assert_eq!(PhoneE164::parse("020-1234567").unwrap().as_str(), "+31201234567");
-        assert_eq!(PhoneE164::parse("+32 470 12 34 56").unwrap().as_str(), "+32470123456");
+        assert_eq!(
+            PhoneE164::parse("020-1234567").unwrap().as_str(),
+            "+31201234567"
+        );
+        assert_eq!(
+            PhoneE164::parse("+32 470 12 34 56").unwrap().as_str(),
+            "+32470123456"
+        );
     }
 
     #[test]
     fn rejects_what_is_not_a_phone_number() {
-        for raw in ["", "06-1234567", "06-123456789", "hello", "+31 6 1234 567a", "12345", "+0612345678", "06+12345678"] {
+        for raw in [
+            "",
+            "06-1234567",
+            "06-123456789",
+            "hello",
+            "+31 6 1234 567a",
+            "12345",
+            "+0612345678",
+            "06+12345678",
+        ] {
             assert!(PhoneE164::parse(raw).is_err(), "{raw:?} should be rejected");
         }
     }
 
     #[test]
     fn emails_are_lower_cased_and_validated() {
-        assert_eq!(EmailAddress::parse("  Jan.Jansen@Example.NL ").unwrap().as_str(), "jan.jansen@example.nl");
-        assert_eq!(EmailAddress::parse("mailto:a+b@x.co").unwrap().as_str(), "a+b@x.co");
-        for raw in ["", "jan", "jan@", "@x.nl", "a@b", "a@@b.nl", "a b@x.nl", "a@x..nl", ".a@x.nl", "a@-x.nl"] {
-            assert!(EmailAddress::parse(raw).is_err(), "{raw:?} should be rejected");
+        assert_eq!(
+            EmailAddress::parse("  Jan.Jansen@Example.NL ")
+                .unwrap()
+                .as_str(),
+            "jan.jansen@example.nl"
+        );
+        assert_eq!(
+            EmailAddress::parse("mailto:a+b@x.co").unwrap().as_str(),
+            "a+b@x.co"
+        );
+        for raw in [
+            "", "jan", "jan@", "@x.nl", "a@b", "a@@b.nl", "a b@x.nl", "a@x..nl", ".a@x.nl",
+            "a@-x.nl",
+        ] {
+            assert!(
+                EmailAddress::parse(raw).is_err(),
+                "{raw:?} should be rejected"
+            );
         }
     }
 
     #[test]
     fn other_identities_are_trimmed_and_bounded() {
-        assert_eq!(normalise_identity(IdentityKind::ShopCustomerId, "  C-42 ").unwrap(), "C-42");
+        assert_eq!(
+            normalise_identity(IdentityKind::ShopCustomerId, "  C-42 ").unwrap(),
+            "C-42"
+        );
         assert!(normalise_identity(IdentityKind::Telegram, "   ").is_err());
         assert!(normalise_identity(IdentityKind::Messenger, "a\u{0}b").is_err());
         assert!(normalise_identity(IdentityKind::WebVisitor, &"x".repeat(201)).is_err());

@@ -152,7 +152,10 @@ mod tests {
     fn spellings_round_trip_through_text_and_json() {
         for c in Channel::ALL {
             assert_eq!(c.as_str().parse::<Channel>().unwrap(), *c);
-            assert_eq!(serde_json::to_string(c).unwrap(), format!("\"{}\"", c.as_str()));
+            assert_eq!(
+                serde_json::to_string(c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
         }
         for k in EventKind::ALL {
             assert_eq!(k.as_str().parse::<EventKind>().unwrap(), *k);

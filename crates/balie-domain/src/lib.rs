@@ -10,7 +10,7 @@ pub mod model;
 pub use clock::{format_rfc3339, Clock, FixedClock, SystemClock};
 pub use error::DomainError;
 pub use identity::{normalise_identity, EmailAddress, IdentityKind, PhoneE164};
-pub use model::*;
 pub use kinds::{
     AuthorType, Channel, ConversationStatus, DeliveryStatus, Direction, EventKind, Priority, Role,
 };
+pub use model::*;
