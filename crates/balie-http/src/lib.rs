@@ -6,6 +6,8 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod live;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -38,7 +40,9 @@ pub fn router(services: Services) -> Router {
         .merge(api)
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/ws", get(live::agent_ws))
         .route("/", get(home))
+        .merge(ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

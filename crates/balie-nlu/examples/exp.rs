@@ -39,7 +39,9 @@ fn main() {
             "mindf" => cfg.min_df = v.parse().unwrap(),
             "folds" => cfg.calibration_folds = v.parse().unwrap(),
             "oosclass" => cfg.oos_as_class = v.parse().unwrap(),
-            "bal" => cfg.oos_balance = v.parse().unwrap(),
+            "share" => cfg.expected_oos_share = v.parse().unwrap(),
+            "idf" => cfg.use_idf = v.parse().unwrap(),
+            "bound" => cfg.boundary_tokens = v.parse().unwrap(),
             "rej" => cfg.max_in_scope_rejection = v.parse().unwrap(),
             "eps" => cfg.tolerance = v.parse().unwrap(),
             "threads" => cfg.threads = v.parse().unwrap(),
@@ -54,6 +56,12 @@ fn main() {
         oos_analysis(&m, &va);
         return;
     }
+    if std::env::var("DIM").is_ok() {
+        let tr = read_tsv(&d.join(&train)).unwrap();
+        let m = IntentModel::train(&tr, &cfg);
+        println!("dim {} classes {}", m.n_features(), m.classes().len());
+        return;
+    }
     let r = evaluate_with_validation(
         Some(&d.join(&train)),
         valid.as_ref().map(|v| d.join(v)).as_deref(),
@@ -61,6 +69,9 @@ fn main() {
         &cfg,
     )
     .unwrap();
+    if std::env::var("REPORT").is_ok() {
+        println!("{}", r.render_text());
+    }
     println!("{} acc={:.4} in={:.4} oos={:?} f1={:.4} train_s={:.2} p50={:.1} p99={:.1} thr={:.3} T={:.3}",
         args[1..].join(" "), r.accuracy, r.in_scope_accuracy, r.oos_recall.map(|x| (x*1e4).round()/1e4), r.macro_f1, r.train_s, r.p50_us, r.p99_us, r.threshold, r.temperature);
 }

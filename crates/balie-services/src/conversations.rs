@@ -122,6 +122,19 @@ async fn must_exist<T>(found: std::result::Result<T, StorageError>, field: &str)
 impl Services {
     /// Stores a customer's message from any channel. See the module docs.
     pub async fn ingest(&self, account_id: i64, input: InboundMessage) -> Result<Ingested> {
+        // Two first messages of one new customer may race to create the
+        // contact (PostgreSQL runs writers in parallel); the loser retries and
+        // finds the winner's contact.
+        let mut attempt = 0;
+        loop {
+            match self.ingest_once(account_id, &input).await {
+                Err(ServiceError::Conflict(_)) if attempt < 3 => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    async fn ingest_once(&self, account_id: i64, input: &InboundMessage) -> Result<Ingested> {
         check_text(&input.text)?;
         if input.from.is_empty() {
             return Err(ServiceError::invalid(
@@ -708,5 +721,29 @@ impl Services {
         )
         .await?;
         Ok(Page::from_rows(rows, limit, |e| e.id))
+    }
+}
+
+impl Services {
+    /// Tells the other agents (and, for agents typing, the customer) that
+    /// someone is typing in or viewing a conversation. Nothing is stored.
+    pub async fn signal(
+        &self,
+        actor: &Actor,
+        conversation_id: i64,
+        kind: crate::SignalKind,
+    ) -> Result<()> {
+        let mut conn = self.store.read().await?;
+        conversations::get_conversation(&mut conn, actor.account_id, conversation_id).await?;
+        let agent = accounts::get_agent(&mut conn, actor.account_id, actor.agent_id).await?;
+        self.fanout.publish(crate::Live::Signal(crate::Signal {
+            account_id: actor.account_id,
+            conversation_id,
+            kind,
+            actor_type: AuthorType::Agent,
+            actor_id: Some(actor.agent_id),
+            actor_name: Some(agent.name),
+        }));
+        Ok(())
     }
 }

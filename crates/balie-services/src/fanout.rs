@@ -1,19 +1,61 @@
-//! Real-time fan-out of committed events to live clients. One node uses the
-//! in-process implementation; several nodes will share one over NATS.
+//! Real-time fan-out to live clients on this node: committed events from
+//! the log, and ephemeral signals (typing, viewing, presence) that are never
+//! stored. One node uses the in-process implementation; several nodes will
+//! share one over NATS.
 
-use balie_domain::Event;
+use balie_domain::{AuthorType, Event};
+use serde::Serialize;
 use tokio::sync::broadcast;
 
-/// Delivers committed events to whoever listens on this node.
+/// Something a live client should hear about.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Live {
+    /// A committed event; its id lets a client resume after a reconnect.
+    Event(Event),
+    /// A passing signal; missing one is harmless.
+    Signal(Signal),
+}
+
+impl Live {
+    pub fn account_id(&self) -> i64 {
+        match self {
+            Live::Event(e) => e.account_id,
+            Live::Signal(s) => s.account_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    Typing,
+    StoppedTyping,
+    Viewing,
+    Left,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Signal {
+    pub account_id: i64,
+    pub conversation_id: i64,
+    pub kind: SignalKind,
+    pub actor_type: AuthorType,
+    pub actor_id: Option<i64>,
+    /// Display name of who is typing or viewing.
+    pub actor_name: Option<String>,
+}
+
+/// Delivers what happens to whoever listens on this node.
 pub trait Fanout: Send + Sync + 'static {
-    fn publish(&self, event: Event);
-    fn subscribe(&self) -> broadcast::Receiver<Event>;
+    fn publish(&self, live: Live);
+    fn subscribe(&self) -> broadcast::Receiver<Live>;
 }
 
 /// Fan-out within one process over a broadcast channel. A listener that falls
 /// too far behind is told it lagged and re-reads from the event log.
 pub struct InProcessFanout {
-    sender: broadcast::Sender<Event>,
+    sender: broadcast::Sender<Live>,
 }
 
 impl InProcessFanout {
@@ -26,17 +68,17 @@ impl InProcessFanout {
 
 impl Default for InProcessFanout {
     fn default() -> Self {
-        Self::new(4096)
+        Self::new(16_384)
     }
 }
 
 impl Fanout for InProcessFanout {
-    fn publish(&self, event: Event) {
-        // No listener is not an error: the event is in the log.
-        let _ = self.sender.send(event);
+    fn publish(&self, live: Live) {
+        // No listener is not an error: events are in the log.
+        let _ = self.sender.send(live);
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Event> {
+    fn subscribe(&self) -> broadcast::Receiver<Live> {
         self.sender.subscribe()
     }
 }

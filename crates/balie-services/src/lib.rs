@@ -16,7 +16,7 @@ use balie_domain::{AuthorType, Clock, DomainError, Event, Role};
 use balie_storage::events::NewEvent;
 use balie_storage::{StorageError, Store, WriteTx};
 
-pub use fanout::{Fanout, InProcessFanout};
+pub use fanout::{Fanout, InProcessFanout, Live, Signal, SignalKind};
 
 /// Everything a request needs: the store, the clock and the fan-out.
 #[derive(Clone)]
@@ -222,7 +222,7 @@ impl Pending {
     pub(crate) async fn commit(self, tx: WriteTx, services: &Services) -> Result<()> {
         tx.commit().await?;
         for event in self.events {
-            services.fanout.publish(event);
+            services.fanout.publish(Live::Event(event));
         }
         Ok(())
     }

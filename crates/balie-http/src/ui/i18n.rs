@@ -1,0 +1,240 @@
+//! Every string of the agent UI in Dutch and English, in one table, and the
+//! choice of language: `?lang=`, then the `balie_lang` cookie, then
+//! `Accept-Language`, else Dutch.
+
+use axum::http::{header, HeaderMap};
+
+/// The cookie that remembers an explicit language choice.
+pub const LANG_COOKIE: &str = "balie_lang";
+
+/// A language of the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Nl,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language, for the switch link.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Nl => Lang::En,
+            Lang::En => Lang::Nl,
+        }
+    }
+
+    /// Picks the language of a request; `explicit` is `?lang=`.
+    pub fn pick(explicit: Option<&str>, headers: &HeaderMap) -> Lang {
+        if let Some(l) = explicit.and_then(Lang::parse) {
+            return l;
+        }
+        let cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == LANG_COOKIE)
+            .and_then(|(_, v)| Lang::parse(v));
+        if let Some(l) = cookie {
+            return l;
+        }
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        // Browsers list languages in order of preference.
+        for part in accept.split(',') {
+            let tag = part.split(';').next().unwrap_or("").trim();
+            let primary = tag.split('-').next().unwrap_or("");
+            if let Some(l) = Lang::parse(primary) {
+                return l;
+            }
+        }
+        Lang::Nl
+    }
+
+    /// The text of `key` in this language; the key itself if it is missing
+    /// (a test checks that every key used is in the table).
+    pub fn t(self, key: &str) -> &'static str {
+        match STRINGS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, nl, en)) => match self {
+                Lang::Nl => nl,
+                Lang::En => en,
+            },
+            None => {
+                debug_assert!(false, "missing UI string {key:?}");
+                "?"
+            }
+        }
+    }
+}
+
+/// (key, Dutch, English).
+pub const STRINGS: &[(&str, &str, &str)] = &[
+    ("app_name", "Balie", "Balie"),
+    ("login_title", "Inloggen", "Log in"),
+    ("login_intro", "Log in met je account van Balie.", "Log in with your Balie account."),
+    ("email", "E-mailadres", "Email address"),
+    ("password", "Wachtwoord", "Password"),
+    ("login_button", "Inloggen", "Log in"),
+    ("login_failed", "E-mailadres of wachtwoord klopt niet.", "Wrong email address or password."),
+    ("rate_limited", "Te veel pogingen. Probeer het over {n} seconden opnieuw.", "Too many attempts. Try again in {n} seconds."),
+    ("bad_origin", "Dit formulier kwam van een andere site en is genegeerd.", "This form came from another site and was ignored."),
+    ("csrf_failed", "Je sessie is verlopen of het formulier is oud. Herlaad de pagina en probeer het opnieuw.", "Your session expired or the form is stale. Reload the page and try again."),
+    ("logout", "Uitloggen", "Log out"),
+    ("logged_out", "Je bent uitgelogd.", "You are logged out."),
+    ("inbox", "Inbox", "Inbox"),
+    ("conversations", "Gesprekken", "Conversations"),
+    ("no_conversations", "Geen gesprekken met deze filters.", "No conversations match these filters."),
+    ("filters", "Filters", "Filters"),
+    ("apply", "Toepassen", "Apply"),
+    ("status", "Status", "Status"),
+    ("all", "Alle", "All"),
+    ("open", "Open", "Open"),
+    ("pending", "Wacht op klant", "Pending"),
+    ("snoozed", "Gesnoozed", "Snoozed"),
+    ("resolved", "Opgelost", "Resolved"),
+    ("assignee", "Toegewezen aan", "Assignee"),
+    ("anyone", "Iedereen", "Anyone"),
+    ("me", "Mij", "Me"),
+    ("unassigned", "Niet toegewezen", "Unassigned"),
+    ("channel", "Kanaal", "Channel"),
+    ("any_channel", "Elk kanaal", "Any channel"),
+    ("label", "Label", "Label"),
+    ("labels", "Labels", "Labels"),
+    ("labels_hint", "Gescheiden door komma's", "Separated by commas"),
+    ("team", "Team", "Team"),
+    ("any_team", "Elk team", "Any team"),
+    ("no_team", "Geen team", "No team"),
+    ("inbox_filter", "Kanaalinbox", "Channel inbox"),
+    ("any_inbox", "Elke inbox", "Any inbox"),
+    ("priority", "Prioriteit", "Priority"),
+    ("low", "Laag", "Low"),
+    ("normal", "Normaal", "Normal"),
+    ("high", "Hoog", "High"),
+    ("urgent", "Urgent", "Urgent"),
+    ("unknown_contact", "Onbekende klant", "Unknown customer"),
+    ("conversation", "Gesprek", "Conversation"),
+    ("back_to_list", "Terug naar de lijst", "Back to the list"),
+    ("history", "Hele geschiedenis, alle kanalen", "Whole history, every channel"),
+    ("other_conversation", "ander gesprek", "other conversation"),
+    ("no_messages", "Nog geen berichten.", "No messages yet."),
+    ("reply", "Antwoord", "Reply"),
+    ("note", "Interne notitie", "Private note"),
+    ("note_short", "Notitie", "Note"),
+    ("reply_placeholder", "Typ je antwoord… (Ctrl+Enter verstuurt)", "Type your reply… (Ctrl+Enter sends)"),
+    ("note_placeholder", "Notitie voor collega's, de klant ziet dit niet", "Note for colleagues; the customer does not see it"),
+    ("send", "Versturen", "Send"),
+    ("save_note", "Notitie opslaan", "Save note"),
+    ("send_via", "Versturen via", "Send via"),
+    ("last_channel", "laatste kanaal van de klant", "customer's last channel"),
+    ("canned", "Standaardantwoord", "Canned response"),
+    ("canned_pick", "Kies een standaardantwoord…", "Pick a canned response…"),
+    ("assign", "Toewijzen", "Assign"),
+    ("assign_me", "Aan mij", "To me"),
+    ("resolve", "Oplossen", "Resolve"),
+    ("reopen", "Heropenen", "Reopen"),
+    ("snooze", "Snoozen", "Snooze"),
+    ("snooze_1h", "1 uur", "1 hour"),
+    ("snooze_4h", "4 uur", "4 hours"),
+    ("snooze_1d", "1 dag", "1 day"),
+    ("snooze_1w", "1 week", "1 week"),
+    ("snoozed_until", "Gesnoozed tot", "Snoozed until"),
+    ("save", "Opslaan", "Save"),
+    ("contact", "Klant", "Customer"),
+    ("identities", "Identiteiten", "Identities"),
+    ("attributes", "Gegevens", "Details"),
+    ("customer_since", "Klant sinds", "Customer since"),
+    ("contact_conversations", "Gesprekken van deze klant", "This customer's conversations"),
+    ("presence", "Status", "Presence"),
+    ("online", "Online", "Online"),
+    ("away", "Afwezig", "Away"),
+    ("offline", "Offline", "Offline"),
+    ("agents", "Collega's", "Colleagues"),
+    ("typing", "{name} typt…", "{name} is typing…"),
+    ("viewing", "{name} bekijkt dit gesprek", "{name} is viewing this conversation"),
+    ("customer", "Klant", "Customer"),
+    ("bot", "Bot", "Bot"),
+    ("system", "Systeem", "System"),
+    ("agent", "Medewerker", "Agent"),
+    ("live_connected", "Live", "Live"),
+    ("live_offline", "Geen verbinding – opnieuw verbinden…", "Offline – reconnecting…"),
+    ("network_error", "Geen verbinding met de server. Je tekst is bewaard; probeer het opnieuw.", "Could not reach the server. Your text is kept; try again."),
+    ("saved", "Opgeslagen", "Saved"),
+    ("not_found", "Dit bestaat niet (meer) in dit account.", "This does not exist (any more) in this account."),
+    ("forbidden", "Dat mag je niet doen", "You may not do that"),
+    ("conflict", "Dat kan nu niet", "That is not possible now"),
+    ("invalid", "Ongeldige invoer", "Invalid input"),
+    ("server_error", "Er ging iets mis aan onze kant. Probeer het later opnieuw.", "Something went wrong on our side. Try again later."),
+    ("empty_text", "Typ eerst een bericht.", "Type a message first."),
+    ("unknown_action", "Onbekende actie.", "Unknown action."),
+    ("bad_value", "Ongeldige waarde", "Invalid value"),
+    ("shortcuts", "Sneltoetsen", "Keyboard shortcuts"),
+    ("shortcuts_help", "j/k: volgende/vorige gesprek · r: antwoorden · n: notitie · e: oplossen · a: aan mij toewijzen · /: filters · Ctrl+Enter: versturen · Esc: sluiten", "j/k: next/previous conversation · r: reply · n: note · e: resolve · a: assign to me · /: filters · Ctrl+Enter: send · Esc: close"),
+    ("notify_on", "Meldingen aanzetten", "Turn on notifications"),
+    ("new_message", "Nieuw bericht", "New message"),
+    ("unread", "ongelezen", "unread"),
+    ("language", "Language: English", "Taal: Nederlands"),
+    ("skip", "Naar de inhoud", "Skip to content"),
+    ("more", "Meer laden", "Load more"),
+    ("canned_hello", "Hoi {name}, bedankt voor je bericht! Ik kijk het even voor je na.", "Hi {name}, thanks for your message! Let me look into it for you."),
+    ("canned_order", "Je bestelling is onderweg. Je ontvangt de track-and-trace-code per e-mail.", "Your order is on its way. You will receive the tracking code by email."),
+    ("canned_return", "Retourneren kan binnen 30 dagen. Je vindt het retourformulier in je account.", "You can return items within 30 days. The return form is in your account."),
+    ("canned_bye", "Kan ik je verder nog ergens mee helpen? Fijne dag!", "Is there anything else I can help you with? Have a nice day!"),
+    ("canned_hello_t", "Begroeting", "Greeting"),
+    ("canned_order_t", "Bestelling onderweg", "Order on its way"),
+    ("canned_return_t", "Retourneren", "Returns"),
+    ("canned_bye_t", "Afsluiting", "Closing"),
+];
+
+/// The canned responses: (title key, text key).
+pub const CANNED: &[(&str, &str)] = &[
+    ("canned_hello_t", "canned_hello"),
+    ("canned_order_t", "canned_order"),
+    ("canned_return_t", "canned_return"),
+    ("canned_bye_t", "canned_bye"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_translated() {
+        for (i, (k, nl, en)) in STRINGS.iter().enumerate() {
+            assert!(!nl.is_empty() && !en.is_empty(), "{k}");
+            assert!(
+                STRINGS[i + 1..].iter().all(|(other, _, _)| other != k),
+                "duplicate {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn language_comes_from_query_cookie_then_header() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::pick(None, &h), Lang::Nl);
+        h.insert(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9".parse().unwrap());
+        assert_eq!(Lang::pick(None, &h), Lang::En);
+        h.insert(header::COOKIE, "a=b; balie_lang=nl".parse().unwrap());
+        assert_eq!(Lang::pick(None, &h), Lang::Nl);
+        assert_eq!(Lang::pick(Some("en"), &h), Lang::En);
+        assert_eq!(Lang::pick(Some("xx"), &h), Lang::Nl);
+    }
+}
