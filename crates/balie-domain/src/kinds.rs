@@ -135,6 +135,7 @@ string_enum!(
         StatusChanged => "conversation.status_changed",
         Assigned => "conversation.assigned",
         MessageCreated => "message.created",
+        MessageStatusChanged => "message.status_changed",
     }
 );
 

@@ -20,6 +20,15 @@ impl Serialize for Timestamp {
     }
 }
 
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        crate::parse_rfc3339(&s)
+            .map(Timestamp)
+            .ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 UTC timestamp"))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Account {
     pub id: i64,
@@ -84,6 +93,8 @@ pub struct Inbox {
     pub channel: Channel,
     #[schema(value_type = Object)]
     pub settings: serde_json::Value,
+    /// The public token a web-chat widget is embedded with (`wgt_...`).
+    pub public_token: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -133,7 +144,7 @@ pub struct Conversation {
     pub updated_at: Timestamp,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Message {
     pub id: i64,
     pub account_id: i64,
@@ -147,7 +158,17 @@ pub struct Message {
     pub external_id: Option<String>,
     pub delivery_status: DeliveryStatus,
     pub private: bool,
+    pub attachments: Vec<AttachmentMeta>,
     pub created_at: Timestamp,
+}
+
+/// A file sent with a message; the bytes are fetched separately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentMeta {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
 }
 
 /// Something that happened; ids increase, so a reader resumes after the

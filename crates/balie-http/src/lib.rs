@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod live;
 pub mod ui;
+pub mod widget;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -43,6 +44,7 @@ pub fn router(services: Services) -> Router {
         .route("/api/v1/ws", get(live::agent_ws))
         .route("/", get(home))
         .merge(ui::routes())
+        .merge(widget::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

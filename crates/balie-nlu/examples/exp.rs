@@ -80,7 +80,7 @@ fn main() {
 pub fn oos_analysis(model: &IntentModel, valid: &[TrainingExample]) {
     // for several scoring functions: in-scope acc when threshold set to reach 60% oos recall
     let t = model.temperature();
-    let mut rows: Vec<(bool, bool, [f32; 3])> = Vec::new(); // (is_oos, top_correct, [maxscore, prob, margin])
+    let mut rows: Vec<(bool, bool, [f32; 7])> = Vec::new();
     for e in valid {
         let s = model.scores(&e.text);
         let mut idx: Vec<usize> = (0..s.len()).collect();
@@ -90,9 +90,15 @@ pub fn oos_analysis(model: &IntentModel, valid: &[TrainingExample]) {
         let p = 1.0 / z;
         let margin = s[idx[0]] - s[idx[1]];
         let correct = model.classes()[idx[0]] == e.intent;
-        rows.push((e.intent == OUT_OF_SCOPE, correct, [max, p, margin]));
+        let mut v = [max, p, margin, 0.0, 0.0, 0.0, 0.0];
+        for (j, s0) in [-0.6f32, -0.3, 0.0, 0.3].iter().enumerate() {
+            let m = max.max(*s0);
+            let zz: f32 = s.iter().map(|x| ((x - m) / t).exp()).sum::<f32>() + ((s0 - m) / t).exp();
+            v[3 + j] = ((max - m) / t).exp() / zz;
+        }
+        rows.push((e.intent == OUT_OF_SCOPE, correct, v));
     }
-    for (fi, name) in ["maxscore", "prob", "margin"].iter().enumerate() {
+    for (fi, name) in ["maxscore", "prob", "margin", "p0=-0.6", "p0=-0.3", "p0=0", "p0=0.3"].iter().enumerate() {
         let mut oos: Vec<f32> = rows.iter().filter(|r| r.0).map(|r| r.2[fi]).collect();
         oos.sort_by(f32::total_cmp);
         let n_in = rows.iter().filter(|r| !r.0).count() as f32;

@@ -667,9 +667,16 @@ fn scores_into(weights: &[f32], bias: &[f32], v: &[(u32, f32)], out: &mut [f32])
     }
 }
 
+/// Score of the implicit "none of them" alternative in the softmax: the
+/// decision boundary of the one-vs-rest classifiers. When every classifier
+/// rejects an utterance, no intent gets a high probability.
+const NONE_SCORE: f32 = 0.0;
+
+/// Softmax over the class scores plus [`NONE_SCORE`]; `out` gets the class
+/// probabilities (summing to less than one).
 fn softmax(scores: &[f32], temperature: f32, out: &mut [f32]) {
-    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
+    let max = scores.iter().copied().fold(NONE_SCORE, f32::max);
+    let mut sum = ((NONE_SCORE - max) / temperature).exp();
     for (o, &s) in out.iter_mut().zip(scores) {
         *o = ((s - max) / temperature).exp();
         sum += *o;
@@ -704,8 +711,9 @@ fn fit_temperature(items: &[Heldout]) -> f32 {
         let t = log_t.exp();
         let mut total = 0f64;
         for &(scores, g) in &labelled {
-            let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let z: f64 = scores.iter().map(|&s| (((s - max) / t) as f64).exp()).sum();
+            let max = scores.iter().copied().fold(NONE_SCORE, f32::max);
+            let z: f64 = scores.iter().map(|&s| (((s - max) / t) as f64).exp()).sum::<f64>()
+                + (((NONE_SCORE - max) / t) as f64).exp();
             total += z.ln() - ((scores[g] - max) / t) as f64;
         }
         total
@@ -1150,4 +1158,235 @@ pub fn builtin_examples() -> Vec<TrainingExample> {
 pub fn builtin_model() -> &'static IntentModel {
     static MODEL: OnceLock<IntentModel> = OnceLock::new();
     MODEL.get_or_init(|| IntentModel::train(&builtin_examples(), &TrainConfig::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(rows: &[(&str, &str)]) -> Vec<TrainingExample> {
+        rows.iter().map(|&(i, t)| TrainingExample::new(i, t)).collect()
+    }
+
+    /// A small bilingual webshop set.
+    fn shop() -> Vec<TrainingExample> {
+        ex(&[
+            ("order_status", "where is my order"),
+            ("order_status", "where is my parcel"),
+            ("order_status", "has my package been shipped yet"),
+            ("order_status", "when will my order arrive"),
+            ("order_status", "track my order 12345"),
+            ("order_status", "my parcel has not arrived yet"),
+            ("order_status", "waar is mijn pakketje"),
+            ("order_status", "wanneer komt mijn bestelling aan"),
+            ("order_status", "is mijn bestelling al verzonden"),
+            ("order_status", "mijn pakket is nog niet bezorgd"),
+            ("cancel_order", "I want to cancel my order"),
+            ("cancel_order", "please cancel order 5678"),
+            ("cancel_order", "how do I cancel my purchase"),
+            ("cancel_order", "cancel the order I just placed"),
+            ("cancel_order", "I changed my mind, cancel it"),
+            ("cancel_order", "ik wil mijn bestelling annuleren"),
+            ("cancel_order", "bestelling annuleren graag"),
+            ("cancel_order", "kan ik mijn aankoop nog annuleren"),
+            ("cancel_order", "annuleer mijn order alstublieft"),
+            ("return_item", "I want to return this item"),
+            ("return_item", "how do I send back a product"),
+            ("return_item", "can I return the shoes I bought"),
+            ("return_item", "the jacket does not fit, I want to return it"),
+            ("return_item", "return policy for damaged items"),
+            ("return_item", "ik wil iets retourneren"),
+            ("return_item", "hoe stuur ik een product terug"),
+            ("return_item", "kan ik de schoenen terugsturen"),
+            ("return_item", "retour aanmelden"),
+            ("opening_hours", "what are your opening hours"),
+            ("opening_hours", "when are you open"),
+            ("opening_hours", "are you open on sunday"),
+            ("opening_hours", "what time does the shop close"),
+            ("opening_hours", "wat zijn jullie openingstijden"),
+            ("opening_hours", "zijn jullie op zondag open"),
+            ("opening_hours", "hoe laat gaat de winkel dicht"),
+            ("opening_hours", "wanneer zijn jullie open"),
+        ])
+    }
+
+    fn with_oos() -> Vec<TrainingExample> {
+        let mut rows = shop();
+        rows.extend(ex(&[
+            ("out_of_scope", "what is the capital of france"),
+            ("out_of_scope", "tell me a joke"),
+            ("out_of_scope", "who won the football game"),
+            ("out_of_scope", "how tall is mount everest"),
+            ("out_of_scope", "wat is de hoofdstad van frankrijk"),
+            ("out_of_scope", "vertel een mop"),
+            ("out_of_scope", "play some jazz music"),
+            ("out_of_scope", "what is the meaning of life"),
+            ("out_of_scope", "recipe for banana bread"),
+        ]));
+        rows
+    }
+
+    #[test]
+    fn normalize_folds_case_accents_digits_and_punctuation() {
+        assert_eq!(
+            normalize("Waar is mijn PAKKETJE #123-456?  Café's e-mail, Ĳsbeer"),
+            "waar is mijn pakketje 0 cafes email ijsbeer"
+        );
+        assert_eq!(normalize("order 00123842 and 77"), "order 0 and 0");
+        assert_eq!(normalize("  ?! "), "");
+    }
+
+    #[test]
+    fn predicts_held_out_paraphrases() {
+        let model = IntentModel::train(&shop(), &TrainConfig::default());
+        assert_eq!(
+            model.intents(),
+            vec!["cancel_order", "opening_hours", "order_status", "return_item"]
+        );
+        for (text, intent) in [
+            ("where is my package", "order_status"),
+            ("my order still has not arrived", "order_status"),
+            ("waar blijft mijn bestelling", "order_status"),
+            ("cancel my order please", "cancel_order"),
+            ("ik wil de bestelling annuleren", "cancel_order"),
+            ("I would like to return a product", "return_item"),
+            ("hoe kan ik dit retourneren", "return_item"),
+            ("are you open tomorrow", "opening_hours"),
+            ("wat zijn de openingstijden op zaterdag", "opening_hours"),
+            ("trakc my ordr 9876", "order_status"),
+        ] {
+            let p = model.predict(text);
+            assert_eq!(p.intent, intent, "{text}: {p:?}");
+            assert!(p.confidence > 0.0 && p.confidence <= 1.0, "{p:?}");
+            assert_eq!(p.alternatives.len(), 3);
+            assert_eq!(p.alternatives[0].0, intent);
+            assert!(p.alternatives.windows(2).all(|w| w[0].1 >= w[1].1), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn text_without_known_features_is_out_of_scope() {
+        let model = IntentModel::train(&shop(), &TrainConfig::default());
+        for text in ["zzqx vbkj", "", "!!!", "xyzzy"] {
+            let p = model.predict(text);
+            assert_eq!(p.intent, OUT_OF_SCOPE, "{text}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn out_of_scope_examples_calibrate_a_threshold() {
+        let config = TrainConfig {
+            expected_oos_share: 0.5,
+            ..TrainConfig::default()
+        };
+        let model = IntentModel::train(&with_oos(), &config);
+        assert!(model.threshold() > 0.0, "threshold {}", model.threshold());
+        assert!(!model.intents().contains(&OUT_OF_SCOPE.to_string()));
+        let unrelated = [
+            "recipe for apple pie",
+            "quantum physics lecture notes",
+            "tell me a funny joke",
+            "vertel me een grap over katten",
+            "how tall is the eiffel tower",
+            "who is the president of brazil",
+            "play some rock music",
+            "wat is de hoofdstad van belgie",
+        ];
+        let refused: Vec<&str> = unrelated
+            .iter()
+            .copied()
+            .filter(|t| model.predict(t).intent == OUT_OF_SCOPE)
+            .collect();
+        // with 45 training utterances a few slip through ("for", "is the")
+        assert!(refused.len() >= 6, "refused only {refused:?}");
+        assert_eq!(model.predict("where is my parcel now").intent, "order_status");
+        assert_eq!(model.predict("kan ik mijn bestelling annuleren").intent, "cancel_order");
+    }
+
+    #[test]
+    fn out_of_scope_can_be_a_class() {
+        let config = TrainConfig {
+            oos_as_class: true,
+            ..TrainConfig::default()
+        };
+        let model = IntentModel::train(&with_oos(), &config);
+        assert!(model.classes().iter().any(|c| c == OUT_OF_SCOPE));
+        assert!(!model.intents().iter().any(|c| c == OUT_OF_SCOPE));
+        assert_eq!(model.predict("tell me another joke").intent, OUT_OF_SCOPE);
+        assert_eq!(model.predict("when will my parcel arrive").intent, "order_status");
+        // alternatives never contain the out-of-scope class
+        let p = model.predict("what is the capital of spain");
+        assert!(p.alternatives.iter().all(|(i, _)| i != OUT_OF_SCOPE), "{p:?}");
+    }
+
+    #[test]
+    fn validation_set_calibration_and_fixed_threshold() {
+        let all = with_oos();
+        let (train, valid): (Vec<_>, Vec<_>) = all.iter().cloned().enumerate().partition(|(i, _)| i % 4 != 0);
+        let train: Vec<_> = train.into_iter().map(|(_, e)| e).collect();
+        let valid: Vec<_> = valid.into_iter().map(|(_, e)| e).collect();
+        let model = IntentModel::train_with_validation(&train, &valid, &TrainConfig::default());
+        assert!(model.temperature() > 0.0 && model.temperature() != 1.0);
+        // a fixed threshold changes the decision, not the model
+        let free = IntentModel::train(&shop(), &TrainConfig::default());
+        let text = "I want my money back for the parcel";
+        let p = free.predict(text);
+        assert_ne!(p.intent, OUT_OF_SCOPE);
+        for (t, refused) in [(p.confidence - 0.01, false), (p.confidence + 0.01, true)] {
+            let fixed = TrainConfig {
+                threshold: Some(t),
+                ..TrainConfig::default()
+            };
+            let model = IntentModel::train(&shop(), &fixed);
+            assert_eq!(model.threshold(), t);
+            assert_eq!(model.predict(text).intent == OUT_OF_SCOPE, refused, "threshold {t}");
+        }
+    }
+
+    #[test]
+    fn training_does_not_depend_on_thread_count() {
+        let one = TrainConfig {
+            threads: 1,
+            ..TrainConfig::default()
+        };
+        let two = TrainConfig {
+            threads: 3,
+            ..TrainConfig::default()
+        };
+        let (a, b) = (IntentModel::train(&with_oos(), &one), IntentModel::train(&with_oos(), &two));
+        for text in ["where is my order", "retour", "what time do you open", "blah"] {
+            assert_eq!(a.scores(text), b.scores(text), "{text}");
+        }
+        assert_eq!(a.threshold(), b.threshold());
+    }
+
+    #[test]
+    fn tiny_and_empty_training_sets_do_not_panic() {
+        let empty = IntentModel::train(&[], &TrainConfig::default());
+        assert_eq!(empty.predict("hello").intent, OUT_OF_SCOPE);
+        assert!(empty.intents().is_empty());
+        let one = IntentModel::train(&ex(&[("greet", "hello there")]), &TrainConfig::default());
+        assert_eq!(one.predict("hello").intent, "greet");
+        let oos_only = IntentModel::train(&ex(&[("out_of_scope", "hello there")]), &TrainConfig::default());
+        assert_eq!(oos_only.predict("hello").intent, OUT_OF_SCOPE);
+    }
+
+    #[test]
+    fn builtin_data_is_valid_and_learned() {
+        for (name, src) in [("en.tsv", EN_TSV), ("nl.tsv", NL_TSV)] {
+            let rows = crate::eval::parse_tsv(src, std::path::Path::new(name)).expect("valid TSV");
+            assert!(!rows.is_empty(), "{name} is empty");
+        }
+        let examples = builtin_examples();
+        let model = builtin_model();
+        assert!(!model.intents().is_empty());
+        let in_scope: Vec<_> = examples.iter().filter(|e| e.intent != OUT_OF_SCOPE).collect();
+        let correct = in_scope.iter().filter(|e| model.predict(&e.text).intent == e.intent).count();
+        // the model should at least fit its own training data
+        assert!(
+            correct as f64 >= 0.9 * in_scope.len() as f64,
+            "{correct} of {} training utterances",
+            in_scope.len()
+        );
+    }
 }

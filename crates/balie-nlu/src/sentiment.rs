@@ -1045,38 +1045,3 @@ mod tests {
         assert!(p.score <= 1.0 && p.score > 0.9);
     }
 }
-#[cfg(test)]
-mod tmp_builtin_check {
-    #[test]
-    fn tmp_builtin_accuracy() {
-        let model = crate::classifier::builtin_model();
-        for (name, tsv) in [
-            ("nl", include_str!("../data/nl-webshop-test.tsv")),
-            ("en", include_str!("../data/en-webshop-test.tsv")),
-        ] {
-            let mut n = 0;
-            let mut ok = 0;
-            for line in tsv.lines() {
-                if line.trim().is_empty() || line.starts_with('#') {
-                    continue;
-                }
-                let (intent, text) = line.split_once('\t').unwrap();
-                let p = model.predict(text);
-                n += 1;
-                if p.intent == intent {
-                    ok += 1;
-                } else {
-                    println!(
-                        "MISS {name} {intent} -> {} ({:.2}) {text}",
-                        p.intent, p.confidence
-                    );
-                }
-            }
-            println!(
-                "ACC {name} {ok}/{n} = {:.3} threshold {}",
-                ok as f64 / n as f64,
-                model.threshold()
-            );
-        }
-    }
-}

@@ -33,6 +33,10 @@ pub struct InboundMessage {
     pub external_id: Option<String>,
     /// Continue this conversation rather than the contact's latest one.
     pub conversation_id: Option<i64>,
+    /// Files already stored with [`Services::store_attachment`].
+    pub attachments: Vec<balie_domain::AttachmentMeta>,
+    /// The sender is already known (a widget session): skip identity lookup.
+    pub known_contact_id: Option<i64>,
 }
 
 /// What ingesting a message did.
@@ -136,7 +140,7 @@ impl Services {
 
     async fn ingest_once(&self, account_id: i64, input: &InboundMessage) -> Result<Ingested> {
         check_text(&input.text)?;
-        if input.from.is_empty() {
+        if input.from.is_empty() && input.known_contact_id.is_none() {
             return Err(ServiceError::invalid(
                 "from",
                 "at least one identity is needed",
@@ -197,13 +201,18 @@ impl Services {
         };
 
         // Who is this? The first identity that is known decides.
-        let mut contact_id = None;
-        for (kind, value) in &identities {
-            if let Some(id) =
-                contacts::find_by_identity(tx.conn(), account_id, *kind, value).await?
-            {
-                contact_id = Some(id);
-                break;
+        let mut contact_id = input.known_contact_id;
+        if let Some(id) = contact_id {
+            contacts::get_contact(tx.conn(), account_id, id).await?;
+        }
+        if contact_id.is_none() {
+            for (kind, value) in &identities {
+                if let Some(id) =
+                    contacts::find_by_identity(tx.conn(), account_id, *kind, value).await?
+                {
+                    contact_id = Some(id);
+                    break;
+                }
             }
         }
         let created_contact = contact_id.is_none();
@@ -344,6 +353,7 @@ impl Services {
                 external_id: input.external_id.as_deref(),
                 delivery_status: DeliveryStatus::Delivered,
                 private: false,
+                attachments: input.attachments.clone(),
             },
             now,
         )
@@ -683,6 +693,7 @@ impl Services {
                 external_id: None,
                 delivery_status: status,
                 private: input.private,
+                attachments: Vec::new(),
             },
             now,
         )
@@ -734,11 +745,12 @@ impl Services {
         kind: crate::SignalKind,
     ) -> Result<()> {
         let mut conn = self.store.read().await?;
-        conversations::get_conversation(&mut conn, actor.account_id, conversation_id).await?;
+        let conversation = conversations::get_conversation(&mut conn, actor.account_id, conversation_id).await?;
         let agent = accounts::get_agent(&mut conn, actor.account_id, actor.agent_id).await?;
         self.fanout.publish(crate::Live::Signal(crate::Signal {
             account_id: actor.account_id,
             conversation_id,
+            contact_id: conversation.contact_id,
             kind,
             actor_type: AuthorType::Agent,
             actor_id: Some(actor.agent_id),

@@ -74,7 +74,13 @@ impl Services {
                 &admin,
                 "Webwinkel chat",
                 Channel::WebChat,
-                json!({ "greeting_nl": "Hoi! Waar kunnen we je mee helpen?" }),
+                json!({
+            "greeting_nl": "Hoi! Waar kunnen we je mee helpen?",
+            "greeting_en": "Hi! How can we help you?",
+            "business_hours": { "timezone": "Europe/Amsterdam", "week": {
+                "mon": ["09:00-17:30"], "tue": ["09:00-17:30"], "wed": ["09:00-17:30"], "thu": ["09:00-17:30"],
+                "fri": ["09:00-17:30"], "sat": ["10:00-16:00"] } },
+        }),
             )
             .await?;
         let mail = self
@@ -185,6 +191,8 @@ impl Services {
                                     text: text.into(),
                                     external_id: None,
                                     conversation_id: None,
+                                    attachments: Vec::new(),
+                                    known_contact_id: None,
                                 },
                             )
                             .await?;

@@ -287,11 +287,30 @@ impl Services {
         actor.require_admin()?;
         let name = required_text("name", name, 100)?;
         settings_object("settings", &settings)?;
+        let mut settings = settings;
+        check_inbox_settings(&settings)?;
+        // A web-chat inbox gets its public widget token and the secret shops
+        // sign customer ids with.
+        let public_token =
+            (channel == Channel::WebChat).then(|| crate::auth::new_secret("wgt_")[..28].to_string());
+        if channel == Channel::WebChat {
+            if let Some(obj) = settings.as_object_mut() {
+                obj.entry("identity_secret")
+                    .or_insert_with(|| crate::auth::new_secret("whs_").into());
+            }
+        }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let inbox =
-            inboxes::create_inbox(tx.conn(), actor.account_id, &name, channel, &settings, now)
-                .await?;
+        let inbox = inboxes::create_inbox(
+            tx.conn(),
+            actor.account_id,
+            &name,
+            channel,
+            &settings,
+            public_token.as_deref(),
+            now,
+        )
+        .await?;
         let mut pending = Pending::new(actor.account_id);
         pending
             .append(
@@ -332,6 +351,7 @@ impl Services {
         let name = name.map(|n| required_text("name", n, 100)).transpose()?;
         if let Some(s) = &settings {
             settings_object("settings", s)?;
+            check_inbox_settings(s)?;
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -355,6 +375,27 @@ impl Services {
         pending.commit(tx, self).await?;
         Ok(inbox)
     }
+}
+
+/// Inbox settings Balie itself reads must have the right shape.
+fn check_inbox_settings(settings: &serde_json::Value) -> Result<()> {
+    if let Some(hours) = settings.get("business_hours") {
+        let hours: balie_domain::BusinessHours = serde_json::from_value(hours.clone())
+            .map_err(|e| ServiceError::invalid("settings.business_hours", e.to_string()))?;
+        hours.validate()?;
+    }
+    if let Some(origins) = settings.get("allowed_origins") {
+        let ok = origins.as_array().is_some_and(|a| a.iter().all(|o| o.as_str().is_some_and(|s| s.starts_with("http"))));
+        if !ok {
+            return Err(ServiceError::invalid("settings.allowed_origins", "a list of origins such as https://shop.example"));
+        }
+    }
+    if let Some(secret) = settings.get("identity_secret") {
+        if !secret.as_str().is_some_and(|s| s.len() >= 16) {
+            return Err(ServiceError::invalid("settings.identity_secret", "a string of at least 16 characters"));
+        }
+    }
+    Ok(())
 }
 
 /// Maps a storage conflict to a readable one.

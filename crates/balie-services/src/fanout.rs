@@ -39,6 +39,8 @@ pub enum SignalKind {
 pub struct Signal {
     pub account_id: i64,
     pub conversation_id: i64,
+    /// The customer of the conversation, so their widget hears it.
+    pub contact_id: i64,
     pub kind: SignalKind,
     pub actor_type: AuthorType,
     pub actor_id: Option<i64>,

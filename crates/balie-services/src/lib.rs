@@ -9,6 +9,8 @@ pub mod conversations;
 pub mod demo;
 pub mod directory;
 pub mod fanout;
+pub mod limits;
+pub mod widget;
 
 use std::sync::Arc;
 
@@ -25,6 +27,7 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub fanout: Arc<dyn Fanout>,
     pub login_limiter: Arc<auth::LoginLimiter>,
+    pub rate_limiter: Arc<limits::RateLimiter>,
 }
 
 impl std::fmt::Debug for Services {
@@ -174,6 +177,7 @@ impl Services {
             clock,
             fanout,
             login_limiter: Arc::new(auth::LoginLimiter::default()),
+            rate_limiter: Arc::new(limits::RateLimiter::default()),
         }
     }
 

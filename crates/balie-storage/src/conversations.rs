@@ -2,7 +2,7 @@
 //! channel: each message records its own.
 
 use balie_domain::{
-    AuthorType, Channel, Conversation, ConversationStatus, DeliveryStatus, Direction, Message,
+    AttachmentMeta, AuthorType, Channel, Conversation, ConversationStatus, DeliveryStatus, Direction, Message,
     Priority,
 };
 use sqlx::any::AnyRow;
@@ -222,7 +222,7 @@ pub async fn update_conversation(
     get_conversation(conn, account_id, id).await
 }
 
-const MESSAGE_COLUMNS: &str = "m.id, m.account_id, m.conversation_id, m.direction, m.author_type, m.author_id, m.channel, m.inbox_id, m.text, m.external_id, m.delivery_status, m.private, m.created_at";
+const MESSAGE_COLUMNS: &str = "m.id, m.account_id, m.conversation_id, m.direction, m.author_type, m.author_id, m.channel, m.inbox_id, m.text, m.external_id, m.delivery_status, m.private, m.attachments, m.created_at";
 
 fn message(row: &AnyRow) -> Result<Message, StorageError> {
     Ok(Message {
@@ -238,6 +238,7 @@ fn message(row: &AnyRow) -> Result<Message, StorageError> {
         external_id: opt_text(row, "external_id")?,
         delivery_status: parsed(row, "delivery_status")?,
         private: flag(row, "private")?,
+        attachments: serde_json::from_str(&text(row, "attachments")?).map_err(|e| StorageError::Corrupt(e.to_string()))?,
         created_at: ts(row, "created_at")?,
     })
 }
@@ -255,6 +256,7 @@ pub struct NewMessage<'a> {
     pub external_id: Option<&'a str>,
     pub delivery_status: DeliveryStatus,
     pub private: bool,
+    pub attachments: Vec<AttachmentMeta>,
 }
 
 /// Stores a message and moves the conversation's "last message" marks.
@@ -265,9 +267,9 @@ pub async fn insert_message(
     now: i64,
 ) -> Result<Message, StorageError> {
     let row = sqlx::query(
-        "INSERT INTO messages (account_id, conversation_id, direction, author_type, author_id, channel, inbox_id, text, external_id, delivery_status, private, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         RETURNING id, account_id, conversation_id, direction, author_type, author_id, channel, inbox_id, text, external_id, delivery_status, private, created_at",
+        "INSERT INTO messages (account_id, conversation_id, direction, author_type, author_id, channel, inbox_id, text, external_id, delivery_status, private, attachments, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         RETURNING id, account_id, conversation_id, direction, author_type, author_id, channel, inbox_id, text, external_id, delivery_status, private, attachments, created_at",
     )
     .bind(account_id)
     .bind(new.conversation_id)
@@ -280,6 +282,7 @@ pub async fn insert_message(
     .bind(new.external_id)
     .bind(new.delivery_status.as_str())
     .bind(new.private as i64)
+    .bind(serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()))
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
@@ -347,6 +350,68 @@ pub async fn contact_timeline(
     let rows = sqlx::query(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
          WHERE c.account_id = $1 AND c.contact_id = $2 AND m.id > $3 ORDER BY m.id LIMIT $4"
+    ))
+    .bind(account_id)
+    .bind(contact_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(message).collect()
+}
+
+pub async fn get_message(conn: &mut Conn, account_id: i64, id: i64) -> Result<Message, StorageError> {
+    let row = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.account_id = $1 AND m.id = $2"))
+        .bind(account_id)
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    message(&row)
+}
+
+/// Moves outbound messages of a conversation up to and including `up_to_id`
+/// forward to `status` (never backwards: read stays read); returns the ids
+/// that changed.
+pub async fn advance_delivery(
+    conn: &mut Conn,
+    account_id: i64,
+    conversation_id: i64,
+    up_to_id: i64,
+    status: DeliveryStatus,
+) -> Result<Vec<i64>, StorageError> {
+    let earlier: &[&str] = match status {
+        DeliveryStatus::Sent => &["queued"],
+        DeliveryStatus::Delivered => &["queued", "sent"],
+        DeliveryStatus::Read => &["queued", "sent", "delivered"],
+        DeliveryStatus::Queued | DeliveryStatus::Failed => return Ok(Vec::new()),
+    };
+    let mut q = SqlBuilder::new("UPDATE messages SET ");
+    q.push("delivery_status = ?", [Arg::Text(status.as_str().into())]);
+    q.push(
+        " WHERE account_id = ? AND conversation_id = ? AND id <= ? AND direction = 'out' AND private = 0 AND delivery_status IN (",
+        [Arg::Int(account_id), Arg::Int(conversation_id), Arg::Int(up_to_id)],
+    );
+    for (i, s) in earlier.iter().enumerate() {
+        q.push(if i == 0 { "?" } else { ", ?" }, [Arg::Text((*s).into())]);
+    }
+    q.push(") RETURNING id", []);
+    let rows = q.query().fetch_all(conn).await?;
+    rows.iter().map(|r| i64_(r, "id")).collect()
+}
+
+/// Web-chat messages a widget visitor may see: not private, on web chat,
+/// in the contact's conversations, after a message id.
+pub async fn widget_messages(
+    conn: &mut Conn,
+    account_id: i64,
+    contact_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Message>, StorageError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+         WHERE c.account_id = $1 AND c.contact_id = $2 AND m.id > $3 AND m.private = 0 AND m.channel = 'web_chat'
+         ORDER BY m.id LIMIT $4"
     ))
     .bind(account_id)
     .bind(contact_id)

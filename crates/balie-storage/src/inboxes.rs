@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use crate::rows::*;
 use crate::{Conn, StorageError};
 
-const COLUMNS: &str = "id, account_id, name, channel, settings, created_at, updated_at";
+const COLUMNS: &str = "id, account_id, name, channel, settings, public_token, created_at, updated_at";
 
 fn inbox(row: &AnyRow) -> Result<Inbox, StorageError> {
     Ok(Inbox {
@@ -15,6 +15,7 @@ fn inbox(row: &AnyRow) -> Result<Inbox, StorageError> {
         name: text(row, "name")?,
         channel: parsed(row, "channel")?,
         settings: json(row, "settings")?,
+        public_token: opt_text(row, "public_token")?,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
     })
@@ -26,16 +27,18 @@ pub async fn create_inbox(
     name: &str,
     channel: Channel,
     settings: &serde_json::Value,
+    public_token: Option<&str>,
     now: i64,
 ) -> Result<Inbox, StorageError> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO inboxes (account_id, name, channel, settings, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        "INSERT INTO inboxes (account_id, name, channel, settings, public_token, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
     )
     .bind(account_id)
     .bind(name)
     .bind(channel.as_str())
     .bind(settings.to_string())
+    .bind(public_token)
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
@@ -94,4 +97,20 @@ pub async fn update_inbox(
         return Err(StorageError::NotFound);
     }
     get_inbox(conn, account_id, id).await
+}
+
+/// The widget token of the oldest web-chat inbox (for the demo shop page).
+pub async fn first_public_token(conn: &mut Conn) -> Result<Option<String>, StorageError> {
+    Ok(sqlx::query_scalar("SELECT public_token FROM inboxes WHERE public_token IS NOT NULL ORDER BY id LIMIT 1")
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The inbox a widget token belongs to, in whatever account.
+pub async fn find_by_public_token(conn: &mut Conn, token: &str) -> Result<Option<Inbox>, StorageError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM inboxes WHERE public_token = $1"))
+        .bind(token)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(inbox).transpose()
 }

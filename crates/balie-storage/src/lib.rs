@@ -17,6 +17,7 @@ pub mod conversations;
 pub mod events;
 pub mod inboxes;
 pub mod teams;
+pub mod widget;
 
 use std::time::Duration;
 

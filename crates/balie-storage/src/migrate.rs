@@ -4,14 +4,17 @@
 use crate::{Backend, StorageError, Store};
 use sqlx::Executor;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_widget.sql")),
+];
 
 fn render(sql: &str, backend: Backend) -> String {
-    let id = match backend {
-        Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
-        Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+    let (id, blob) = match backend {
+        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),
+        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA"),
     };
-    sql.replace("{{ID}}", id)
+    sql.replace("{{ID}}", id).replace("{{BLOB}}", blob)
 }
 
 pub(crate) async fn run(store: &Store) -> Result<(), StorageError> {

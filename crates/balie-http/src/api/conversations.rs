@@ -275,6 +275,8 @@ pub async fn inbound(
         text: r.text,
         external_id: r.external_id,
         conversation_id: r.conversation_id,
+        attachments: Vec::new(),
+        known_contact_id: None,
     };
     let got = s.services.ingest(auth.actor.account_id, input).await?;
     let status = if got.duplicate {
@@ -293,6 +295,14 @@ pub async fn inbound(
             duplicate: got.duplicate,
         }),
     ))
+}
+
+/// The bytes of a file a customer sent (images inline, others as download).
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "conversations", params(("id" = i64, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub async fn attachment(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::response::Response> {
+    let (meta, data) = s.services.attachment(auth.actor.account_id, id, None).await?;
+    Ok(crate::widget::attachment_response(&meta, data))
 }
 
 /// Events after a given id, oldest first: resume from the last id you saw.

@@ -88,6 +88,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             conversations::add_message
         ))
         .routes(routes!(conversations::inbound))
+        .routes(routes!(conversations::attachment))
         .routes(routes!(conversations::events))
 }
 

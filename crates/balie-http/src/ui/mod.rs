@@ -27,7 +27,6 @@ use self::i18n::{Lang, LANG_COOKIE};
 use crate::auth::{cookie, SESSION_COOKIE};
 use crate::AppState;
 
-pub use self::html::escape_html as escape;
 
 /// Routes of the agent web UI.
 pub fn routes() -> Router<AppState> {

@@ -41,6 +41,7 @@ async fn isolation_every_endpoint_hides_other_accounts() {
         .await;
     let (_, c) = app.get(&format!("/api/v1/contacts/{contact}")).await;
     let identity = c["identities"][0]["id"].as_i64().unwrap();
+    let attachment = crate::widget::upload_png(&app).await;
 
     let (b_token, b_account) = app.other_account().await;
     let (_, b_contact) = app
@@ -84,6 +85,7 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             "contacts" => contact,
             "conversations" => conversation,
             "contact-merges" => merge["id"].as_i64().unwrap(),
+            "attachments" => attachment,
             other => panic!("no id of A for {other}: teach this test about {path}"),
         }
     };

@@ -22,6 +22,7 @@ fn msg(conversation_id: i64, channel: Channel, text: &str) -> NewMessage<'_> {
         external_id: None,
         delivery_status: DeliveryStatus::Delivered,
         private: false,
+        attachments: Vec::new(),
     }
 }
 
@@ -399,7 +400,7 @@ async fn storage_conversation_filters_and_updates() {
             .member_ids,
         vec![agent.id]
     );
-    let inbox = inboxes::create_inbox(tx.conn(), a, "Chat", Channel::WebChat, &json!({"x": 1}), 1)
+    let inbox = inboxes::create_inbox(tx.conn(), a, "Chat", Channel::WebChat, &json!({"x": 1}), Some("wgt_test"), 1)
         .await
         .unwrap();
     let c = contacts::create_contact(tx.conn(), a, None, &json!({}), 1)
