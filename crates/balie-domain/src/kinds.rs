@@ -136,6 +136,8 @@ string_enum!(
         Assigned => "conversation.assigned",
         MessageCreated => "message.created",
         MessageStatusChanged => "message.status_changed",
+        OrderCreated => "order.created",
+        OrderUpdated => "order.updated",
     }
 );
 

@@ -7,6 +7,7 @@ pub mod hours;
 pub mod identity;
 pub mod kinds;
 pub mod model;
+pub mod order;
 
 pub use clock::{format_rfc3339, parse_rfc3339, Clock, FixedClock, SystemClock};
 pub use error::DomainError;
@@ -16,3 +17,4 @@ pub use kinds::{
     AuthorType, Channel, ConversationStatus, DeliveryStatus, Direction, EventKind, Priority, Role,
 };
 pub use model::*;
+pub use order::*;

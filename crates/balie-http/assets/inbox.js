@@ -33,6 +33,13 @@ function localiseTimes(root) {
 }
 localiseTimes(document);
 
+// Filters and secondary actions fold away on a phone, open on a wide screen.
+function openWide(root) {
+  if (!window.matchMedia('(min-width: 1000px)').matches) return;
+  for (const d of $$('details[data-open-wide]', root)) d.open = true;
+}
+openWide(document);
+
 // ---- Forms -----------------------------------------------------------------
 function showError(el, message) {
   if (!el) return;
@@ -242,8 +249,13 @@ async function refresh() {
     // Never yank a field from under the agent's fingers.
     if (id !== 'conv-list' && old.contains(document.activeElement) && document.activeElement !== document.body) continue;
     const node = document.adoptNode(fresh);
+    const wasOpen = $$('details', old).map((d) => d.open);
     old.replaceWith(node);
     localiseTimes(node);
+    openWide(node);
+    $$('details', node).forEach((d, i) => {
+      if (wasOpen[i]) d.open = true;
+    });
   }
   applyUnread();
 }

@@ -1096,6 +1096,7 @@
         store.set('email', email);
         store.set('prechat', 'done');
         S.prechatMsg = t('prechatThanks', { email: email });
+        setTimeout(function () { S.prechatMsg = null; renderError(); }, 6000);
         render();
         ui.input.focus();
         // The server takes an email only when a session starts, and the conversation is
@@ -1182,8 +1183,9 @@
     var inbox = S.inbox || normInbox(null);
     ui.title.textContent = inbox.name || t('defaultTitle');
     var agent = agentName();
-    ui.subText.textContent = agent ? t('chattingWith', { name: agent }) : (!S.inbox ? t('connecting') : inbox.online ? t('online') : t('offline'));
-    ui.dot.className = 'dot' + (S.inbox && (inbox.online || agent) ? '' : ' off');
+    ui.subText.textContent = S.fatal ? '' : agent ? t('chattingWith', { name: agent }) : !S.inbox ? t('connecting') : inbox.online ? t('online') : t('offline');
+    ui.dot.className = 'dot' + (S.inbox && inbox.online ? '' : ' off');
+    ui.dot.hidden = !!S.fatal;
     ui.greeting.firstChild.textContent = inbox.greeting || t('defaultGreeting');
     ui.greeting.hidden = !S.inbox;
     ui.notice.hidden = !(S.inbox && !inbox.online);
@@ -1222,11 +1224,7 @@
     ui.error.textContent = text;
     ui.error.hidden = !text;
     ui.error.className = 'error';
-    if (!S.fatal && !S.note && S.prechatMsg) {
-      ui.error.className = 'conn'; // a thank-you is not an error
-      clearTimeout(S.noteTimer);
-      S.noteTimer = setTimeout(function () { S.prechatMsg = null; renderError(); }, 6000);
-    }
+    if (!S.fatal && !S.note && S.prechatMsg) ui.error.className = 'conn'; // a thank-you is not an error
   }
   function renderBadge() {
     var unread = 0;
@@ -1297,8 +1295,11 @@
     if (it.dir === 'out' && !system) el.appendChild(h('div', { class: 'who', text: it.name || t(it.author === 'bot' ? 'bot' : 'agent') }));
     if (it.dir === 'in') el.appendChild(h('span', { class: 'sr', text: t('you') + ': ' }));
     var bubble = h('div', { class: 'bubble' });
-    if (it.text) richText(bubble, it.text);
-    (it.attachments || []).forEach(function (a) {
+    var atts = it.attachments || [];
+    // A file sent alone may carry its name as text: don't show the name twice.
+    var textIsName = atts.length === 1 && it.text === atts[0].name;
+    if (it.text && !textIsName) richText(bubble, it.text);
+    atts.forEach(function (a) {
       var isImage = /^image\/(png|jpeg|gif|webp)$/.test(a.type);
       var url = withSession(a.url);
       var link = h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', class: 'file' });

@@ -34,6 +34,17 @@ enum ClientFrame {
     Ping,
 }
 
+/// Small buffers: tungstenite's defaults (128 KiB each way) would cost over
+/// a gigabyte for 10,000 idle widget sockets; chat frames are small.
+pub fn tuned(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024)
+}
+
 /// Browsers send `Origin` on WebSocket requests; a page of another site must
 /// not ride on an agent's cookie.
 pub fn same_origin(headers: &HeaderMap) -> bool {
@@ -55,7 +66,7 @@ pub async fn agent_ws(
         return Err(ApiError::new(StatusCode::FORBIDDEN, "bad_origin", "WebSocket from another origin"));
     }
     let services = state.services.clone();
-    Ok(upgrade.on_upgrade(move |socket| serve_agent(socket, services, auth.actor, params.after)))
+    Ok(tuned(upgrade).on_upgrade(move |socket| serve_agent(socket, services, auth.actor, params.after)))
 }
 
 async fn send_json(socket: &mut WebSocket, value: &impl serde::Serialize) -> bool {
@@ -89,25 +100,25 @@ async fn serve_agent(mut socket: WebSocket, services: Services, actor: Actor, af
     let _ = send_json(&mut socket, &serde_json::json!({ "type": "ready", "last_event_id": last })).await;
     loop {
         tokio::select! {
-            received = live.recv() => match received {
+            received = live.recv() => match received.as_deref() {
                 Ok(item) if item.account_id() != actor.account_id => {}
-                Ok(Live::Event(event)) => {
+                Ok(item @ Live::Event(event)) => {
                     if event.id > last {
                         last = event.id;
-                        if !send_json(&mut socket, &Live::Event(event)).await { return; }
+                        if !send_json(&mut socket, item).await { return; }
                     }
                 }
-                Ok(Live::Signal(signal)) => {
+                Ok(item @ Live::Signal(signal)) => {
                     if signal.actor_id == Some(actor.agent_id) && signal.actor_type == balie_domain::AuthorType::Agent { continue; }
-                    if !send_json(&mut socket, &Live::Signal(signal)).await { return; }
+                    if !send_json(&mut socket, item).await { return; }
                 }
-                Err(RecvError::Lagged(_)) => {
+                Err(&RecvError::Lagged(_)) => {
                     match replay(&mut socket, &services, &actor, last).await {
                         Some(l) => last = l,
                         None => return,
                     }
                 }
-                Err(RecvError::Closed) => return,
+                Err(&RecvError::Closed) => return,
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(WsMessage::Text(text))) => {

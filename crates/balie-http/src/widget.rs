@@ -446,13 +446,13 @@ async fn feed(services: Services, session: WidgetSession, after: i64, tx: mpsc::
             _ = tx.closed() => return,
             r = live.recv() => r,
         };
-        match received {
+        match received.as_deref() {
             Ok(Live::Event(event)) if event.account_id == session.account_id && event.contact_id == Some(session.contact_id) => {
                 if event.id <= last {
                     continue;
                 }
                 last = event.id;
-                if let Some(frame) = frames_for(&services, &session, &mut names, &event).await {
+                if let Some(frame) = frames_for(&services, &session, &mut names, event).await {
                     if frame["message"]["direction"] == "out" {
                         if let Some(id) = frame["message"]["id"].as_i64() {
                             to_deliver.push((id, event.id));
@@ -475,7 +475,7 @@ async fn feed(services: Services, session: WidgetSession, after: i64, tx: mpsc::
                 }
             }
             Ok(_) => {}
-            Err(RecvError::Lagged(_)) => {
+            Err(&RecvError::Lagged(_)) => {
                 // Catch up from the log.
                 let Ok(events) = services.widget_events_after(&session, last, 500).await else { return };
                 for event in &events {
@@ -487,7 +487,7 @@ async fn feed(services: Services, session: WidgetSession, after: i64, tx: mpsc::
                     }
                 }
             }
-            Err(RecvError::Closed) => return,
+            Err(&RecvError::Closed) => return,
         }
     }
 }
@@ -499,7 +499,7 @@ async fn ws(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let services = state.services.clone();
-    upgrade.on_upgrade(move |socket| serve_ws(socket, services, session, p.after))
+    crate::live::tuned(upgrade).on_upgrade(move |socket| serve_ws(socket, services, session, p.after))
 }
 
 #[derive(Debug, Deserialize)]

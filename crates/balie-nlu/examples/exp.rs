@@ -98,7 +98,12 @@ pub fn oos_analysis(model: &IntentModel, valid: &[TrainingExample]) {
         }
         rows.push((e.intent == OUT_OF_SCOPE, correct, v));
     }
-    for (fi, name) in ["maxscore", "prob", "margin", "p0=-0.6", "p0=-0.3", "p0=0", "p0=0.3"].iter().enumerate() {
+    for (fi, name) in [
+        "maxscore", "prob", "margin", "p0=-0.6", "p0=-0.3", "p0=0", "p0=0.3",
+    ]
+    .iter()
+    .enumerate()
+    {
         let mut oos: Vec<f32> = rows.iter().filter(|r| r.0).map(|r| r.2[fi]).collect();
         oos.sort_by(f32::total_cmp);
         let n_in = rows.iter().filter(|r| !r.0).count() as f32;

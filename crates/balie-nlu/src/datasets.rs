@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use crate::classifier::OUT_OF_SCOPE;
 pub use crate::eval::NluError;
 
+/// (intent, text)
+type Row = (String, String);
+/// An output file name and its rows.
+type OutputFile = (String, Vec<Row>);
+
 /// The data set names [`convert`] knows.
 pub const DATASETS: [&str; 4] = ["banking77", "clinc150", "xsid", "bitext"];
 
@@ -21,7 +26,7 @@ pub const DATASETS: [&str; 4] = ["banking77", "clinc150", "xsid", "bitext"];
 /// - `bitext`: the Training/Validation/Testing CSV files -> `train.tsv`,
 ///   `valid.tsv`, `test.tsv`
 pub fn convert(dataset: &str, src_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, NluError> {
-    let jobs: Vec<(String, Vec<(String, String)>)> = match dataset.to_ascii_lowercase().as_str() {
+    let jobs: Vec<OutputFile> = match dataset.to_ascii_lowercase().as_str() {
         "banking77" | "banking" => {
             let mut jobs = Vec::new();
             for split in ["train", "test"] {
@@ -170,11 +175,7 @@ pub(crate) fn parse_csv(content: &str, path: &Path) -> Result<Vec<(usize, Vec<St
 }
 
 /// (intent, text) pairs of a CSV file with a header naming the columns.
-fn csv_rows(
-    path: &Path,
-    text_col: &str,
-    intent_col: &str,
-) -> Result<Vec<(String, String)>, NluError> {
+fn csv_rows(path: &Path, text_col: &str, intent_col: &str) -> Result<Vec<Row>, NluError> {
     let content = read(path)?;
     let records = parse_csv(content.trim_start_matches('\u{feff}'), path)?;
     let Some((_, header)) = records.first() else {
@@ -201,10 +202,10 @@ fn csv_rows(
     Ok(out)
 }
 
-fn clinc(path: &Path) -> Result<Vec<(String, Vec<(String, String)>)>, NluError> {
+fn clinc(path: &Path) -> Result<Vec<OutputFile>, NluError> {
     let json: serde_json::Value = serde_json::from_str(&read(path)?)
         .map_err(|e| NluError::parse(path, e.line(), e.to_string()))?;
-    let split = |key: &str| -> Result<Vec<(String, String)>, NluError> {
+    let split = |key: &str| -> Result<Vec<Row>, NluError> {
         let arr = json
             .get(key)
             .and_then(|v| v.as_array())
@@ -250,7 +251,7 @@ fn clinc(path: &Path) -> Result<Vec<(String, Vec<(String, String)>)>, NluError> 
 /// (intent, text) pairs of an xSID CoNLL file: `# text = ...` (or
 /// `# text: ...`) and `# intent = ...` comment lines per sentence; other
 /// comments (`# text-en`, `# id`, `# slots`) are ignored.
-pub(crate) fn parse_xsid(content: &str, path: &Path) -> Result<Vec<(String, String)>, NluError> {
+pub(crate) fn parse_xsid(content: &str, path: &Path) -> Result<Vec<Row>, NluError> {
     let mut out = Vec::new();
     let (mut text, mut intent): (Option<String>, Option<String>) = (None, None);
     let mut start = 1;
@@ -290,7 +291,7 @@ pub(crate) fn parse_xsid(content: &str, path: &Path) -> Result<Vec<(String, Stri
     Ok(out)
 }
 
-fn xsid(src_dir: &Path) -> Result<Vec<(String, Vec<(String, String)>)>, NluError> {
+fn xsid(src_dir: &Path) -> Result<Vec<OutputFile>, NluError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(src_dir)
         .map_err(|e| NluError::io(src_dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -313,4 +314,229 @@ fn xsid(src_dir: &Path) -> Result<Vec<(String, Vec<(String, String)>)>, NluError
         jobs.push((format!("{stem}.tsv"), parse_xsid(&read(&path)?, &path)?));
     }
     Ok(jobs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("balie-nlu-datasets-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    fn write(dir: &Path, name: &str, content: &str) {
+        std::fs::write(dir.join(name), content).expect("write fixture");
+    }
+
+    fn read_out(path: &Path) -> String {
+        std::fs::read_to_string(path).expect("read output")
+    }
+
+    #[test]
+    fn csv_parser_handles_quotes_and_newlines() {
+        let recs = parse_csv(
+            "text,category\n\"Hi, \"\"there\"\"\",greet\r\n\"two\nlines\",x\nplain,y\n,\n",
+            Path::new("t.csv"),
+        )
+        .expect("valid");
+        let fields: Vec<Vec<&str>> = recs
+            .iter()
+            .map(|(_, r)| r.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                vec!["text", "category"],
+                vec!["Hi, \"there\"", "greet"],
+                vec!["two\nlines", "x"],
+                vec!["plain", "y"],
+                vec!["", ""],
+            ]
+        );
+        assert_eq!(
+            recs.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![1, 2, 3, 5, 6]
+        );
+        let err = parse_csv("a,b\n\"open,x\n", Path::new("t.csv")).unwrap_err();
+        assert!(err.to_string().contains("t.csv:2: unterminated"), "{err}");
+    }
+
+    #[test]
+    fn converts_banking77() {
+        let src = temp_dir("banking-src");
+        let out = src.join("out");
+        write(&src, "train.csv", "text,category\nI am still waiting on my card?,card_arrival\n\"Hi, my card\nis lost\",lost_or_stolen_card\n");
+        write(
+            &src,
+            "test.csv",
+            "text,category\n\"What is the \"\"fee\"\"?\",card_payment_fee_charged\n",
+        );
+        let files = convert("banking77", &src, &out).expect("convert");
+        assert_eq!(files, vec![out.join("train.tsv"), out.join("test.tsv")]);
+        assert_eq!(
+            read_out(&files[0]),
+            "card_arrival\tI am still waiting on my card?\nlost_or_stolen_card\tHi, my card is lost\n"
+        );
+        assert_eq!(
+            read_out(&files[1]),
+            "card_payment_fee_charged\tWhat is the \"fee\"?\n"
+        );
+        // the output reads back as training data
+        assert_eq!(crate::eval::read_tsv(&files[0]).expect("tsv").len(), 2);
+        // a wrong column count is reported with its line
+        write(&src, "test.csv", "text,category\nok,a\ntoo,many,fields\n");
+        let err = convert("banking77", &src, &out).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("test.csv:3: expected 2 fields, found 3"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&src);
+    }
+
+    #[test]
+    fn converts_clinc150_with_out_of_scope() {
+        let src = temp_dir("clinc-src");
+        let out = src.join("out");
+        write(
+            &src,
+            "data_full.json",
+            r#"{"train": [["what is my balance", "balance"], ["translate hi", "translate"]],
+                "oos_train": [["how old is the moon", "oos"]],
+                "val": [["balance please", "balance"]], "oos_val": [["sing", "oos"]],
+                "test": [["my balance", "balance"]], "oos_test": []}"#,
+        );
+        let files = convert("clinc150", &src, &out).expect("convert");
+        let names: Vec<_> = files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["train.tsv", "valid.tsv", "test.tsv"]);
+        assert_eq!(
+            read_out(&files[0]),
+            "balance\twhat is my balance\ntranslate\ttranslate hi\nout_of_scope\thow old is the moon\n"
+        );
+        assert_eq!(
+            read_out(&files[1]),
+            "balance\tbalance please\nout_of_scope\tsing\n"
+        );
+        assert_eq!(read_out(&files[2]), "balance\tmy balance\n");
+        write(&src, "data_full.json", r#"{"train": []}"#);
+        assert!(convert("clinc150", &src, &out)
+            .unwrap_err()
+            .to_string()
+            .contains("oos_train"));
+        let _ = std::fs::remove_dir_all(&src);
+    }
+
+    #[test]
+    fn converts_xsid_conll() {
+        let src = temp_dir("xsid-src");
+        let out = src.join("out");
+        write(
+            &src,
+            "nl.valid.conll",
+            "# id = 1\n# text-en = Is it going to rain today?\n# text = Gaat het regenen vandaag?\n# intent = weather/find\n1\tGaat\tweather/find\tO\n2\thet\tweather/find\tO\n\n# id = 2\n# text-en = wake me at 7\n# text = maak me om 7 uur wakker\n# intent = alarm/set_alarm\n1\tmaak\talarm/set_alarm\tO\n",
+        );
+        write(
+            &src,
+            "en.test.conll",
+            "# text: Is it going to rain today?\n# intent: weather/find\n# slots: 15:19:weather/attribute\n1\tIs\tweather/find\tO\n\n\n# text = set an alarm = now\n# intent = alarm/set_alarm\n",
+        );
+        write(&src, "README.md", "not a conll file");
+        let files = convert("xsid", &src, &out).expect("convert");
+        assert_eq!(
+            files,
+            vec![out.join("en.test.tsv"), out.join("nl.valid.tsv")]
+        );
+        assert_eq!(
+            read_out(&files[0]),
+            "weather/find\tIs it going to rain today?\nalarm/set_alarm\tset an alarm = now\n"
+        );
+        assert_eq!(
+            read_out(&files[1]),
+            "weather/find\tGaat het regenen vandaag?\nalarm/set_alarm\tmaak me om 7 uur wakker\n"
+        );
+        write(
+            &src,
+            "en.test.conll",
+            "# text = no intent here\n1\tno\tx\tO\n\n",
+        );
+        let err = convert("xsid", &src, &out).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("en.test.conll:1: sentence without `# intent`"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&src);
+    }
+
+    #[test]
+    fn converts_bitext() {
+        let src = temp_dir("bitext-src");
+        let out = src.join("out");
+        let header =
+            "utterance,intent,entity_type,entity_value,start_offset,end_offset,category,tags\n";
+        write(
+            &src,
+            "Bitext_Sample_Customer_Service_Training_Dataset.csv",
+            &format!("{header}how can I cancel purchase 113542617735902?,cancel_order,order_id,113542617735902,26,41,ORDER,BIL\n"),
+        );
+        write(
+            &src,
+            "Bitext_Sample_Customer_Service_Validation_Dataset.csv",
+            &format!("{header}\"I can't afford purchase 1, can you cancel it?\",cancel_order,order_id,1,24,25,ORDER,BCILN\n"),
+        );
+        write(
+            &src,
+            "Bitext_Sample_Customer_Service_Testing_Dataset.csv",
+            &format!("{header}help to cancel purchase 00004587345,cancel_order,order_id,00004587345,24,35,ORDER,BL\n"),
+        );
+        let files = convert("bitext", &src, &out).expect("convert");
+        assert_eq!(
+            files,
+            vec![
+                out.join("train.tsv"),
+                out.join("valid.tsv"),
+                out.join("test.tsv")
+            ]
+        );
+        assert_eq!(
+            read_out(&files[0]),
+            "cancel_order\thow can I cancel purchase 113542617735902?\n"
+        );
+        assert_eq!(
+            read_out(&files[1]),
+            "cancel_order\tI can't afford purchase 1, can you cancel it?\n"
+        );
+        assert_eq!(
+            read_out(&files[2]),
+            "cancel_order\thelp to cancel purchase 00004587345\n"
+        );
+        let _ = std::fs::remove_dir_all(&src);
+    }
+
+    #[test]
+    fn unknown_or_missing_data_sets_are_errors() {
+        let dir = temp_dir("missing");
+        let err = convert("imdb", &dir, &dir.join("out")).unwrap_err();
+        assert!(err.to_string().contains("unknown data set `imdb`"), "{err}");
+        assert!(matches!(
+            convert("banking77", &dir, &dir.join("out")),
+            Err(NluError::Io { .. })
+        ));
+        assert!(convert("xsid", &dir, &dir.join("out"))
+            .unwrap_err()
+            .to_string()
+            .contains("no *.conll"));
+        assert!(convert("bitext", &dir, &dir.join("out"))
+            .unwrap_err()
+            .to_string()
+            .contains("Training"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

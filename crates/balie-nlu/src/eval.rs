@@ -238,7 +238,11 @@ pub fn evaluate_model(model: &IntentModel, test: &[TrainingExample], train_s: f6
 
 /// Metrics of `predicted` against the gold intents of `test`; latencies in
 /// microseconds (sorted here). Model fields are left zero.
-fn report_from(test: &[TrainingExample], predicted: &[String], latencies: &mut [f64]) -> EvalReport {
+fn report_from(
+    test: &[TrainingExample],
+    predicted: &[String],
+    latencies: &mut [f64],
+) -> EvalReport {
     latencies.sort_by(f64::total_cmp);
 
     let mut tp: BTreeMap<&str, usize> = BTreeMap::new();
@@ -394,5 +398,222 @@ impl EvalReport {
     /// The report as one JSON object.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("balie-nlu-eval-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn parses_tsv_with_comments_blank_lines_and_crlf() {
+        let rows = parse_tsv(
+            "# comment\n\norder_status\twhere is my order\r\n  # indented comment\ncancel\t cancel it \textra\n",
+            Path::new("x.tsv"),
+        )
+        .expect("valid");
+        assert_eq!(
+            rows,
+            vec![
+                TrainingExample::new("order_status", "where is my order"),
+                TrainingExample::new("cancel", "cancel it \textra"),
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_tsv_lines_report_their_line_number() {
+        for (content, line, needle) in [
+            ("a\tb\n# c\nno tab here\n", 3, "no tab"),
+            ("a\tb\n\tmissing intent\n", 2, "empty intent"),
+            ("a\tb\nc\t   \n", 2, "empty text"),
+            ("two words\ttext\n", 1, "whitespace"),
+        ] {
+            match parse_tsv(content, Path::new("data.tsv")) {
+                Err(e @ NluError::Parse { line: l, .. }) => {
+                    assert_eq!(l, line, "{content:?}");
+                    let msg = e.to_string();
+                    assert!(msg.starts_with(&format!("data.tsv:{line}: ")), "{msg}");
+                    assert!(msg.contains(needle), "{msg}");
+                }
+                other => panic!("{content:?}: expected a parse error, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error() {
+        let err = read_tsv(Path::new("/nonexistent/balie/x.tsv")).unwrap_err();
+        assert!(matches!(err, NluError::Io { .. }), "{err:?}");
+        assert!(err.to_string().contains("/nonexistent/balie/x.tsv"));
+    }
+
+    #[test]
+    fn metrics_follow_their_definitions() {
+        let test: Vec<TrainingExample> = [
+            ("a", "1"),
+            ("a", "2"),
+            ("a", "3"),
+            ("b", "4"),
+            ("b", "5"),
+            (OUT_OF_SCOPE, "6"),
+            (OUT_OF_SCOPE, "7"),
+        ]
+        .iter()
+        .map(|&(i, t)| TrainingExample::new(i, t))
+        .collect();
+        let predicted: Vec<String> = ["a", "a", "b", "b", OUT_OF_SCOPE, OUT_OF_SCOPE, "a"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut lat = vec![5.0, 1.0, 3.0, 2.0, 4.0, 100.0, 6.0];
+        let r = report_from(&test, &predicted, &mut lat);
+        assert!((r.accuracy - 4.0 / 7.0).abs() < 1e-9);
+        assert!((r.in_scope_accuracy - 3.0 / 5.0).abs() < 1e-9);
+        assert_eq!(r.oos_recall, Some(0.5));
+        let a = &r.per_intent[0];
+        assert_eq!((a.intent.as_str(), a.support), ("a", 3));
+        // a: tp 2, predicted 3 times, gold 3 times
+        assert!((a.precision - 2.0 / 3.0).abs() < 1e-9 && (a.recall - 2.0 / 3.0).abs() < 1e-9);
+        // b: tp 1, predicted 2 times, gold 2 times -> P = R = F1 = 0.5
+        let b = &r.per_intent[1];
+        assert!((b.f1 - 0.5).abs() < 1e-9);
+        assert!((r.macro_f1 - (2.0 / 3.0 + 0.5) / 2.0).abs() < 1e-9);
+        assert_eq!(
+            r.per_intent.last().map(|s| s.intent.as_str()),
+            Some(OUT_OF_SCOPE)
+        );
+        assert_eq!((r.p50_us, r.p99_us), (4.0, 100.0));
+        assert_eq!(r.confusions.len(), 3);
+        assert!(r.confusions.iter().all(|c| c.count == 1));
+        let text = r.render_text();
+        assert!(
+            text.contains("accuracy") && text.contains("a -> b: 1"),
+            "{text}"
+        );
+        // no out-of-scope rows: recall is absent (null in JSON)
+        let mut lat = vec![1.0; 2];
+        let r = report_from(&test[..2], &predicted[..2], &mut lat);
+        assert_eq!(r.oos_recall, None);
+        assert_eq!(r.to_json()["oos_recall"], serde_json::Value::Null);
+        assert_eq!(r.accuracy, 1.0);
+    }
+
+    #[test]
+    fn evaluates_a_model_trained_from_files() {
+        let dir = temp_dir("files");
+        let train = dir.join("train.tsv");
+        let test = dir.join("test.tsv");
+        let mut rows = String::new();
+        for (intent, texts) in [
+            (
+                "order_status",
+                [
+                    "where is my order",
+                    "track my parcel",
+                    "has my package shipped",
+                    "waar is mijn pakket",
+                    "when does my order arrive",
+                    "status van mijn bestelling",
+                ],
+            ),
+            (
+                "refund",
+                [
+                    "I want my money back",
+                    "refund please",
+                    "how do I get a refund",
+                    "geld terug graag",
+                    "terugbetaling aanvragen",
+                    "can you refund my payment",
+                ],
+            ),
+            (
+                "greeting",
+                [
+                    "hello",
+                    "hi there",
+                    "good morning",
+                    "hallo",
+                    "goedemorgen",
+                    "hey",
+                ],
+            ),
+        ] {
+            for t in texts {
+                rows.push_str(&format!("{intent}\t{t}\n"));
+            }
+        }
+        std::fs::write(&train, rows).expect("write");
+        std::fs::write(
+            &test,
+            "order_status\twhere is my parcel\nrefund\tmoney back please\ngreeting\thello there\n",
+        )
+        .expect("write");
+        let report = evaluate(Some(&train), &test, &TrainConfig::default()).expect("evaluate");
+        assert_eq!((report.n_train, report.n_test), (18, 3));
+        assert_eq!(report.accuracy, 1.0, "{}", report.render_text());
+        assert_eq!(report.macro_f1, 1.0);
+        assert_eq!(report.oos_recall, None);
+        assert!(report.p50_us > 0.0 && report.p99_us >= report.p50_us);
+        assert!(report.train_s > 0.0);
+        let json = report.to_json();
+        for key in [
+            "accuracy",
+            "macro_f1",
+            "in_scope_accuracy",
+            "oos_recall",
+            "p50_us",
+            "p99_us",
+            "train_s",
+        ] {
+            assert!(json.get(key).is_some(), "{key} missing in {json}");
+        }
+        // a validation file is used for calibration
+        let valid = dir.join("valid.tsv");
+        std::fs::write(
+            &valid,
+            "order_status\tparcel tracking\nout_of_scope\twhat is the weather\n",
+        )
+        .expect("write");
+        let report =
+            evaluate_with_validation(Some(&train), Some(&valid), &test, &TrainConfig::default())
+                .expect("evaluate");
+        assert_eq!(report.n_test, 3);
+        assert!(report.temperature != 1.0);
+        // errors carry the path
+        let bad = dir.join("bad.tsv");
+        std::fs::write(&bad, "order_status\tok\nbroken line\n").expect("write");
+        let err = evaluate(Some(&bad), &test, &TrainConfig::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("bad.tsv:2: expected `intent<TAB>text`, found no tab"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn evaluates_the_builtin_model_without_training_file() {
+        let dir = temp_dir("builtin");
+        let test = dir.join("test.tsv");
+        let text: String = crate::classifier::builtin_examples()
+            .iter()
+            .take(20)
+            .map(|e| format!("{}\t{}\n", e.intent, e.text))
+            .collect();
+        std::fs::write(&test, text).expect("write");
+        let report = evaluate(None, &test, &TrainConfig::default()).expect("evaluate");
+        assert_eq!(report.n_train, crate::classifier::builtin_examples().len());
+        assert!(report.accuracy >= 0.9, "{}", report.render_text());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -5,6 +5,8 @@
 
 use balie_domain::{AuthorType, Event};
 use serde::Serialize;
+use std::sync::Arc;
+
 use tokio::sync::broadcast;
 
 /// Something a live client should hear about.
@@ -49,15 +51,17 @@ pub struct Signal {
 }
 
 /// Delivers what happens to whoever listens on this node.
+/// Listeners share one copy of each item (`Arc`): with thousands of
+/// sockets, cloning every event's JSON per listener would dominate.
 pub trait Fanout: Send + Sync + 'static {
     fn publish(&self, live: Live);
-    fn subscribe(&self) -> broadcast::Receiver<Live>;
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Live>>;
 }
 
 /// Fan-out within one process over a broadcast channel. A listener that falls
 /// too far behind is told it lagged and re-reads from the event log.
 pub struct InProcessFanout {
-    sender: broadcast::Sender<Live>,
+    sender: broadcast::Sender<Arc<Live>>,
 }
 
 impl InProcessFanout {
@@ -77,10 +81,10 @@ impl Default for InProcessFanout {
 impl Fanout for InProcessFanout {
     fn publish(&self, live: Live) {
         // No listener is not an error: events are in the log.
-        let _ = self.sender.send(live);
+        let _ = self.sender.send(Arc::new(live));
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Live> {
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Live>> {
         self.sender.subscribe()
     }
 }

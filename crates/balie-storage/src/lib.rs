@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod events;
 pub mod inboxes;
+pub mod orders;
 pub mod teams;
 pub mod widget;
 

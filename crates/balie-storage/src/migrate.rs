@@ -7,6 +7,7 @@ use sqlx::Executor;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_widget.sql")),
+    (3, include_str!("../migrations/0003_orders.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -1,6 +1,7 @@
 //! The `balie` binary: `serve`, `demo`, `admin bootstrap`, `nlu` and `bench`.
 
 mod bench;
+mod bench_chat;
 mod config;
 
 use std::sync::Arc;
@@ -25,6 +26,8 @@ USAGE:
   balie nlu eval [--train FILE] --test FILE
   balie nlu convert --dataset banking77|clinc150|xsid|bitext --src DIR --out DIR
   balie bench api [--messages N] [--concurrency N] [--timeline-reads N] [--database-url URL]
+  balie bench chat [--conversations N] [--rate MSGS_PER_S] [--duration S] [--url URL --token TOKEN]
+  balie bench chat --idle N
 
 Settings come from defaults, then --config FILE (TOML) or BALIE_CONFIG, then BALIE_*
 environment variables (BALIE_DATA_DIR, BALIE_ADDR, BALIE_DATABASE_URL,
@@ -119,7 +122,8 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
         },
         "bench" => match rest.split_first() {
             Some((sub, rest)) if sub == "api" => bench::api(&Flags::parse(rest, &[])?).await,
-            _ => bail!("usage: balie bench api [--messages N] [--concurrency N] [--timeline-reads N] [--database-url URL]"),
+            Some((sub, rest)) if sub == "chat" => bench_chat::chat(&Flags::parse(rest, &[])?).await,
+            _ => bail!("usage: balie bench api|chat ... (see balie help)"),
         },
         "help" | "--help" | "-h" => {
             print!("{USAGE}");

@@ -5,6 +5,7 @@
 mod contacts;
 mod conversations;
 mod directory;
+mod orders;
 mod session;
 
 use balie_services::{Page, PageRequest};
@@ -53,7 +54,8 @@ impl Modify for SecurityAddon {
 
 /// Every API route with its documentation.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    orders::register(router)
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
         .routes(routes!(session::me))

@@ -193,6 +193,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("language", "Language: English", "Taal: Nederlands"),
     ("skip", "Naar de inhoud", "Skip to content"),
     ("more", "Meer laden", "Load more"),
+    ("more_actions", "Team, prioriteit, labels", "Team, priority, labels"),
     ("canned_hello", "Hoi {name}, bedankt voor je bericht! Ik kijk het even voor je na.", "Hi {name}, thanks for your message! Let me look into it for you."),
     ("canned_order", "Je bestelling is onderweg. Je ontvangt de track-and-trace-code per e-mail.", "Your order is on its way. You will receive the tracking code by email."),
     ("canned_return", "Retourneren kan binnen 30 dagen. Je vindt het retourformulier in je account.", "You can return items within 30 days. The return form is in your account."),

@@ -363,6 +363,19 @@ async fn login_submit(
         .await
     {
         Ok(session) => {
+            // Logging in to the inbox means being there to take conversations.
+            let actor = Actor {
+                account_id: session.agent.account_id,
+                agent_id: session.agent.id,
+                role: session.agent.role,
+            };
+            let online = balie_services::directory::AgentPatch {
+                presence: Some(balie_domain::Presence::Online),
+                ..Default::default()
+            };
+            if let Err(e) = state.services.update_agent(&actor, actor.agent_id, online).await {
+                tracing::warn!(error = %e, "could not set presence online at login");
+            }
             let secure = headers
                 .get("x-forwarded-proto")
                 .and_then(|v| v.to_str().ok())

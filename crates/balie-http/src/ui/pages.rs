@@ -145,7 +145,7 @@ fn top_bar(page: &AgentPage, path_and_filters: &str) -> String {
          <noscript><button type=\"submit\">{save}</button></noscript>\n</form>\n\
          <button type=\"button\" id=\"notify\" class=\"link\" hidden>{notify}</button>\n\
          <button type=\"button\" id=\"help-toggle\" class=\"link\" aria-controls=\"help\" title=\"{shortcuts}\">?</button>\n\
-         <a class=\"lang\" href=\"{path}{sep}lang={other}\" hreflang=\"{other}\">{switch}</a>\n\
+         <a class=\"lang\" href=\"{path}{sep}lang={other}\" hreflang=\"{other}\" title=\"{switch}\">{other_up}</a>\n\
          <form method=\"post\" action=\"/logout\" class=\"logout\">\n\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <button type=\"submit\" class=\"link\">{logout}</button>\n</form>\n</header>\n\
@@ -163,6 +163,7 @@ fn top_bar(page: &AgentPage, path_and_filters: &str) -> String {
         sep = e(sep),
         other = lang.other().code(),
         switch = e(lang.t("language")),
+        other_up = lang.other().code().to_uppercase(),
         logout = e(lang.t("logout")),
     )
 }
@@ -218,14 +219,16 @@ fn filters_form(lang: Lang, q: &ListQuery, dir: &Directory) -> String {
         inbox.push_str(&option(&id, &ib.name, i == id));
     }
     format!(
-        "<form id=\"filters\" class=\"filters\" method=\"get\" action=\"/inbox\" data-autosubmit-nav>\n\
+        "<details class=\"filters-box\" data-open-wide><summary>{filters_l}</summary>\n\
+         <form id=\"filters\" class=\"filters\" method=\"get\" action=\"/inbox\" data-autosubmit-nav>\n\
          <label>{status_l}<select name=\"status\">{status}</select></label>\n\
          <label>{assignee_l}<select name=\"assignee\">{assignee}</select></label>\n\
          <label>{channel_l}<select name=\"channel\">{channel}</select></label>\n\
          <label>{team_l}<select name=\"team_id\">{team}</select></label>\n\
          <label>{inbox_l}<select name=\"inbox_id\">{inbox}</select></label>\n\
          <label>{label_l}<input type=\"search\" name=\"label\" value=\"{label}\"></label>\n\
-         <button type=\"submit\">{apply}</button>\n</form>",
+         <button type=\"submit\">{apply}</button>\n</form></details>",
+        filters_l = e(lang.t("filters")),
         status_l = e(lang.t("status")),
         assignee_l = e(lang.t("assignee")),
         channel_l = e(lang.t("channel")),
@@ -584,6 +587,11 @@ fn conversation_head(page: &AgentPage, c: &Conversation, contact_name: &str, dir
             t = e(lang.t("assign_me"))
         );
     }
+    let _ = write!(
+        s,
+        "<details class=\"more-actions\" data-open-wide><summary>{}</summary><div class=\"actions\">\n",
+        e(lang.t("more_actions"))
+    );
     // Team.
     let cur_team = c.team_id.map(|i| i.to_string()).unwrap_or_default();
     let mut team = option("", lang.t("no_team"), cur_team.is_empty());
@@ -626,7 +634,7 @@ fn conversation_head(page: &AgentPage, c: &Conversation, contact_name: &str, dir
         hint = e(lang.t("labels_hint")),
         save = e(lang.t("save")),
     );
-    s.push_str("</div>\n<p class=\"form-error head-error\" role=\"alert\" hidden></p>\n</div>");
+    s.push_str("</div></details>\n</div>\n<p class=\"form-error head-error\" role=\"alert\" hidden></p>\n</div>");
     s
 }
 

@@ -228,9 +228,9 @@ async fn api_live_subscribers_get_events_only_after_commit() {
     while let Ok(Ok(live)) =
         tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await
     {
-        if let balie_services::Live::Event(event) = live {
+        if let balie_services::Live::Event(event) = &*live {
             if event.kind == balie_domain::EventKind::MessageCreated {
-                seen = Some(event);
+                seen = Some(event.clone());
                 break;
             }
         }

@@ -468,3 +468,149 @@ async fn ui_hostile_customer_content_appears_only_escaped() {
     let page = res.text().await.unwrap();
     assert!(!page.contains(XSS[4]) && !page.contains(XSS[2]) && page.contains(&escape(XSS[4])));
 }
+
+/// Real Chromium through chromedriver: login, live messages, a reply, an
+/// unread badge, hostile text shown as text, and a failed send that keeps
+/// the text. Skipped (with a notice) when chromedriver is not installed.
+mod browser {
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
+
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use serde_json::{json, Value};
+
+    use crate::harness::{TestApp, PASSWORD};
+
+    /// chromedriver, stopped when the test ends.
+    struct Driver(Child);
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
+        if Command::new("chromedriver").arg("--version").output().is_err() {
+            eprintln!("NOTICE: chromedriver not found; skipping the browser test (apt-get install chromium chromium-driver)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Driver(child);
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,800", "--lang=nl",
+                format!("--user-data-dir={}", profile.path().display()),
+            ] }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        // chromedriver takes a moment to listen; try for up to ten seconds.
+        for _ in 0..100 {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => return Some((driver, c, profile)),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        panic!("chromedriver did not accept a session");
+    }
+
+    /// Polls a script until it returns true; fails after about 20 s.
+    async fn until(c: &Client, what: &str, script: &str) {
+        for _ in 0..200 {
+            if c.execute(script, vec![]).await.unwrap() == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("browser never got to: {what}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ui_browser_live_inbox() {
+        let Some((_driver, c, _profile)) = browser().await else { return };
+        let app = TestApp::spawn().await;
+        let first = app.inbound("whatsapp", "phone", "+31611111111", "Hallo, waar blijft mijn bestelling?").await;
+        let cid = first["conversation"]["id"].as_i64().unwrap();
+
+        // Without a session the inbox sends the browser to the login page.
+        c.goto(&app.url(&format!("/inbox/c/{cid}"))).await.unwrap();
+        assert_eq!(c.current_url().await.unwrap().path(), "/login");
+        c.find(Locator::Css("input[name=email]")).await.unwrap().send_keys("admin@shop.test").await.unwrap();
+        c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("#live.on")).await.unwrap();
+        assert_eq!(c.current_url().await.unwrap().path(), format!("/inbox/c/{cid}"), "back where the agent wanted to go");
+
+        // A customer's message arrives live, hostile text shown as text.
+        let hostile = "<img src=x onerror=alert(1)> nog steeds niets";
+        app.inbound("email", "phone", "+31611111111", hostile).await;
+        until(&c, "the live message", &format!(
+            "return Array.from(document.querySelectorAll('#timeline .msg .text')).some(p => p.textContent === {})",
+            json!(hostile)
+        ))
+        .await;
+        let injected = c.execute("return document.querySelectorAll('#timeline img, #timeline script').length", vec![]).await.unwrap();
+        assert_eq!(injected, json!(0));
+
+        // The agent replies; the box empties and the reply is stored.
+        let text = c.find(Locator::Css("#reply-text")).await.unwrap();
+        text.send_keys("We zoeken het voor je uit!").await.unwrap();
+        c.find(Locator::Css("#reply button[type=submit]")).await.unwrap().click().await.unwrap();
+        until(&c, "the reply in the timeline", "return Array.from(document.querySelectorAll('#timeline .msg.out .text')).some(p => p.textContent === 'We zoeken het voor je uit!')").await;
+        assert_eq!(text.prop("value").await.unwrap().as_deref(), Some(""));
+        let (_, messages) = app.get(&format!("/api/v1/conversations/{cid}/messages")).await;
+        assert!(messages.to_string().contains("We zoeken het voor je uit!"));
+
+        // Another customer writes: the list shows an unread badge.
+        let other = app.inbound("web_chat", "email", "tim@example.nl", "Vraagje over retourneren").await;
+        let other_id = other["conversation"]["id"].as_i64().unwrap();
+        until(&c, "the unread badge", &format!(
+            "const r = document.querySelector('#conv-list .row[data-conversation-id=\"{other_id}\"]'); return !!r && r.classList.contains('unread')"
+        ))
+        .await;
+
+        // Resolve with the button; the head refreshes to offer reopening.
+        c.find(Locator::Css("#btn-resolve")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("#btn-reopen")).await.unwrap();
+        let (_, conv) = app.get(&format!("/api/v1/conversations/{cid}")).await;
+        assert_eq!(conv["status"], "resolved");
+
+        // The session ends elsewhere; a send fails readably and keeps the text.
+        let session = c.get_all_cookies().await.unwrap().into_iter().find(|k| k.name() == "balie_session").unwrap();
+        let csrf = c.execute("return document.querySelector('meta[name=csrf-token]').content", vec![]).await.unwrap();
+        let res = reqwest::Client::new()
+            .post(app.url("/api/v1/auth/logout"))
+            .header("cookie", format!("balie_session={}", session.value()))
+            .header("x-csrf-token", csrf.as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        let text = c.find(Locator::Css("#reply-text")).await.unwrap();
+        text.send_keys("Dit mag niet verloren gaan").await.unwrap();
+        c.find(Locator::Css("#reply button[type=submit]")).await.unwrap().click().await.unwrap();
+        until(&c, "the error under the reply box", "const e = document.querySelector('#reply .form-error'); return !!e && !e.hidden && e.textContent.length > 0").await;
+        assert_eq!(text.prop("value").await.unwrap().as_deref(), Some("Dit mag niet verloren gaan"));
+
+        if let Ok(dir) = std::env::var("BALIE_SCREENSHOTS") {
+            std::fs::write(format!("{dir}/browser-test.png"), c.screenshot().await.unwrap()).unwrap();
+        }
+        c.close().await.unwrap();
+    }
+}
