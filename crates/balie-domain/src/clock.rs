@@ -60,7 +60,14 @@ pub fn format_rfc3339(ms: i64) -> String {
 /// Parses what [`format_rfc3339`] writes (UTC, `Z`, optional fraction).
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || !s.ends_with('Z') {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || !s.ends_with('Z')
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
@@ -123,9 +130,21 @@ mod tests {
         for ms in [0, 951_782_400_000, 1_795_449_985_123, -86_400_001] {
             assert_eq!(parse_rfc3339(&format_rfc3339(ms)), Some(ms));
         }
-        assert_eq!(parse_rfc3339("2026-11-23T16:06:25Z"), Some(1_795_449_985_000));
-        assert_eq!(parse_rfc3339("2026-11-23T16:06:25.1Z"), Some(1_795_449_985_100));
-        for bad in ["", "2026-11-23", "2026-13-01T00:00:00Z", "2026-11-23T16:06:25+01:00", "2026-11-23T16:06:25.Z"] {
+        assert_eq!(
+            parse_rfc3339("2026-11-23T16:06:25Z"),
+            Some(1_795_449_985_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-23T16:06:25.1Z"),
+            Some(1_795_449_985_100)
+        );
+        for bad in [
+            "",
+            "2026-11-23",
+            "2026-13-01T00:00:00Z",
+            "2026-11-23T16:06:25+01:00",
+            "2026-11-23T16:06:25.Z",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }

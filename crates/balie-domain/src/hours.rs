@@ -30,12 +30,17 @@ const DAY_MS: i64 = 86_400_000;
 fn parse_hhmm(s: &str) -> Option<i64> {
     let (h, m) = s.trim().split_once(':')?;
     let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 24 * 60).then_some((h * 60 + m) * 60_000)
+    ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 24 * 60)
+        .then_some((h * 60 + m) * 60_000)
 }
 
 /// Days since the epoch of the last Sunday of a month (for EU summer time).
 fn last_sunday(year: i64, month: u32) -> i64 {
-    let next_month_first = if month == 12 { days_from_civil(year + 1, 1, 1) } else { days_from_civil(year, month + 1, 1) };
+    let next_month_first = if month == 12 {
+        days_from_civil(year + 1, 1, 1)
+    } else {
+        days_from_civil(year, month + 1, 1)
+    };
     let last = next_month_first - 1;
     // 1970-01-01 was a Thursday; weekday 0 = Monday.
     let weekday = (last + 3).rem_euclid(7);
@@ -55,15 +60,26 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 impl BusinessHours {
     /// Checks the schedule; an error names what is wrong.
     pub fn validate(&self) -> Result<(), DomainError> {
-        if !matches!(self.timezone.as_str(), "Europe/Amsterdam" | "Europe/Brussels" | "UTC") {
-            return Err(DomainError::invalid("timezone", "supported: Europe/Amsterdam, Europe/Brussels, UTC"));
+        if !matches!(
+            self.timezone.as_str(),
+            "Europe/Amsterdam" | "Europe/Brussels" | "UTC"
+        ) {
+            return Err(DomainError::invalid(
+                "timezone",
+                "supported: Europe/Amsterdam, Europe/Brussels, UTC",
+            ));
         }
         for (day, spans) in &self.week {
             if !DAYS.contains(&day.as_str()) {
-                return Err(DomainError::invalid("week", format!("unknown day {day:?}; use mon..sun")));
+                return Err(DomainError::invalid(
+                    "week",
+                    format!("unknown day {day:?}; use mon..sun"),
+                ));
             }
             for span in spans {
-                self.span(span).ok_or_else(|| DomainError::invalid("week", format!("bad span {span:?}; use HH:MM-HH:MM")))?;
+                self.span(span).ok_or_else(|| {
+                    DomainError::invalid("week", format!("bad span {span:?}; use HH:MM-HH:MM"))
+                })?;
             }
         }
         Ok(())
@@ -106,10 +122,19 @@ impl BusinessHours {
         let in_day = local.rem_euclid(DAY_MS);
         let spans_of = |d: i64| -> Vec<(i64, i64)> {
             let name = DAYS[(d + 3).rem_euclid(7) as usize];
-            self.week.get(name).map(|v| v.iter().filter_map(|s| self.span(s)).collect()).unwrap_or_default()
+            self.week
+                .get(name)
+                .map(|v| v.iter().filter_map(|s| self.span(s)).collect())
+                .unwrap_or_default()
         };
-        if spans_of(day).iter().any(|(a, b)| (*a..*b).contains(&in_day)) {
-            return OpenStatus { open: true, next_open_ms: None };
+        if spans_of(day)
+            .iter()
+            .any(|(a, b)| (*a..*b).contains(&in_day))
+        {
+            return OpenStatus {
+                open: true,
+                next_open_ms: None,
+            };
         }
         for ahead in 0..15 {
             let d = day + ahead;
@@ -120,10 +145,16 @@ impl BusinessHours {
                 // Convert back with the offset at that moment (close enough
                 // across a DST switch, which never happens during office hours).
                 let utc = local_ms - self.offset_ms(local_ms - 3_600_000);
-                return OpenStatus { open: false, next_open_ms: Some(utc) };
+                return OpenStatus {
+                    open: false,
+                    next_open_ms: Some(utc),
+                };
             }
         }
-        OpenStatus { open: false, next_open_ms: None }
+        OpenStatus {
+            open: false,
+            next_open_ms: None,
+        }
     }
 }
 
@@ -137,7 +168,10 @@ mod tests {
             week.insert(d.to_string(), vec!["09:00-17:30".to_string()]);
         }
         week.insert("sat".to_string(), vec!["10:00-14:00".to_string()]);
-        BusinessHours { timezone: "Europe/Amsterdam".into(), week }
+        BusinessHours {
+            timezone: "Europe/Amsterdam".into(),
+            week,
+        }
     }
 
     fn utc(y: i64, m: u32, d: u32, h: i64, min: i64) -> i64 {
@@ -151,7 +185,13 @@ mod tests {
         assert!(h.status(utc(2026, 11, 23, 8, 30)).open);
         // 07:30 UTC = 08:30 CET: closed, opens 09:00 CET = 08:00 UTC.
         let s = h.status(utc(2026, 11, 23, 7, 30));
-        assert_eq!(s, OpenStatus { open: false, next_open_ms: Some(utc(2026, 11, 23, 8, 0)) });
+        assert_eq!(
+            s,
+            OpenStatus {
+                open: false,
+                next_open_ms: Some(utc(2026, 11, 23, 8, 0))
+            }
+        );
         // Monday 6 July 2026, 07:30 UTC = 09:30 CEST: open.
         assert!(h.status(utc(2026, 7, 6, 7, 30)).open);
         assert!(!h.status(utc(2026, 7, 6, 15, 31)).open);
@@ -191,6 +231,12 @@ mod tests {
         let mut h = office();
         h.timezone = "Mars/Olympus".into();
         assert!(h.validate().is_err());
-        assert!(BusinessHours { timezone: "UTC".into(), week: Default::default() }.status(0).next_open_ms.is_none());
+        assert!(BusinessHours {
+            timezone: "UTC".into(),
+            week: Default::default()
+        }
+        .status(0)
+        .next_open_ms
+        .is_none());
     }
 }

@@ -273,7 +273,14 @@ mod tests {
             normalise_date("d", "2026-02-28T10:00:00Z").unwrap(),
             "2026-02-28"
         );
-        for bad in ["2026-02-30", "2026-13-01", "26-1-1", "2026/01/01", "2026-01-01x", "é"] {
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "26-1-1",
+            "2026/01/01",
+            "2026-01-01x",
+            "é",
+        ] {
             assert!(normalise_date("d", bad).is_err(), "{bad:?}");
         }
         for s in OrderStatus::ALL {
@@ -283,7 +290,10 @@ mod tests {
                 format!("\"{}\"", s.as_str())
             );
         }
-        assert_eq!("Canceled".parse::<OrderStatus>().unwrap(), OrderStatus::Cancelled);
+        assert_eq!(
+            "Canceled".parse::<OrderStatus>().unwrap(),
+            OrderStatus::Cancelled
+        );
         assert!("lost".parse::<OrderStatus>().is_err());
     }
 }

@@ -247,7 +247,8 @@ async function refresh() {
     const old = document.getElementById(id);
     if (!fresh || !old) continue;
     // Never yank a field from under the agent's fingers.
-    if (id !== 'conv-list' && old.contains(document.activeElement) && document.activeElement !== document.body) continue;
+    const active = document.activeElement;
+    if (id !== 'conv-list' && active && old.contains(active) && active.matches('textarea, input[type="text"], input[type="search"]')) continue;
     const node = document.adoptNode(fresh);
     const wasOpen = $$('details', old).map((d) => d.open);
     old.replaceWith(node);

@@ -578,9 +578,9 @@
   }
   function retry(item) {
     item.hold = false;
-    if (item.file) upload(item);
+    if (item.file && S.ready) upload(item);
     else if (S.ready) flushOutbox();
-    else if (!S.fatal) startSession();
+    else { S.fatal = null; S.sessionTries = 0; startSession(); } // perhaps it works now
   }
 
   function pickFile(file) {
@@ -1245,7 +1245,7 @@
         return { key: 'm' + m.id, dir: m.dir, author: m.author, name: m.name, text: m.text, at: m.at, status: m.status, attachments: m.attachments };
       });
     var pending = S.outbox.map(function (o) {
-      return { key: 'p' + o.client_id, dir: 'in', author: 'contact', text: o.text, at: parseDate(o.at), pending: o.hold || o.failed || (S.stalled && !S.flushing) ? 'failed' : 'sending', source: o };
+      return { key: 'p' + o.client_id, dir: 'in', author: 'contact', text: o.text, at: parseDate(o.at), pending: o.hold || o.failed || S.fatal || (S.stalled && !S.flushing) ? 'failed' : 'sending', source: o };
     }).concat(S.uploads.map(function (u) {
       return { key: 'u' + u.client_id, dir: 'in', author: 'contact', text: u.name, at: parseDate(u.at), pending: u.failed ? 'failed' : 'uploading', source: u };
     }));

@@ -51,8 +51,14 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true; // not a browser
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/')) == Some(host)
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'))
+        == Some(host)
 }
 
 pub async fn agent_ws(
@@ -63,10 +69,15 @@ pub async fn agent_ws(
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     if !same_origin(&headers) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "bad_origin", "WebSocket from another origin"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "bad_origin",
+            "WebSocket from another origin",
+        ));
     }
     let services = state.services.clone();
-    Ok(tuned(upgrade).on_upgrade(move |socket| serve_agent(socket, services, auth.actor, params.after)))
+    Ok(tuned(upgrade)
+        .on_upgrade(move |socket| serve_agent(socket, services, auth.actor, params.after)))
 }
 
 async fn send_json(socket: &mut WebSocket, value: &impl serde::Serialize) -> bool {
@@ -78,9 +89,17 @@ async fn send_json(socket: &mut WebSocket, value: &impl serde::Serialize) -> boo
 
 /// Sends the log after `last` until caught up; returns the new last id, or
 /// `None` when the socket closed.
-async fn replay(socket: &mut WebSocket, services: &Services, actor: &Actor, mut last: i64) -> Option<i64> {
+async fn replay(
+    socket: &mut WebSocket,
+    services: &Services,
+    actor: &Actor,
+    mut last: i64,
+) -> Option<i64> {
     loop {
-        let page = services.events_after(actor, last, None, None, 500).await.ok()?;
+        let page = services
+            .events_after(actor, last, None, None, 500)
+            .await
+            .ok()?;
         for event in &page.data {
             if !send_json(socket, &Live::Event(event.clone())).await {
                 return None;
@@ -96,8 +115,14 @@ async fn replay(socket: &mut WebSocket, services: &Services, actor: &Actor, mut 
 async fn serve_agent(mut socket: WebSocket, services: Services, actor: Actor, after: i64) {
     // Subscribe before replaying, so nothing falls between the two.
     let mut live = services.fanout.subscribe();
-    let Some(mut last) = replay(&mut socket, &services, &actor, after.max(0)).await else { return };
-    let _ = send_json(&mut socket, &serde_json::json!({ "type": "ready", "last_event_id": last })).await;
+    let Some(mut last) = replay(&mut socket, &services, &actor, after.max(0)).await else {
+        return;
+    };
+    let _ = send_json(
+        &mut socket,
+        &serde_json::json!({ "type": "ready", "last_event_id": last }),
+    )
+    .await;
     loop {
         tokio::select! {
             received = live.recv() => match received.as_deref() {
@@ -108,6 +133,7 @@ async fn serve_agent(mut socket: WebSocket, services: Services, actor: Actor, af
                         if !send_json(&mut socket, item).await { return; }
                     }
                 }
+                Ok(Live::SessionContact { .. }) => {}
                 Ok(item @ Live::Signal(signal)) => {
                     if signal.actor_id == Some(actor.agent_id) && signal.actor_type == balie_domain::AuthorType::Agent { continue; }
                     if !send_json(&mut socket, item).await { return; }

@@ -67,8 +67,10 @@ pub struct TrainConfig {
     /// Weight of the L2-normalised word block and character block.
     pub word_weight: f32,
     pub char_weight: f32,
-    /// Multiply term frequencies by inverse document frequency.
-    pub use_idf: bool,
+    /// Multiply the term frequencies of word features and of character
+    /// features by their inverse document frequency.
+    pub word_idf: bool,
+    pub char_idf: bool,
     /// Features seen in fewer training utterances than this are dropped.
     pub min_df: u32,
     /// SVM cost parameter (larger fits the training data more closely).
@@ -111,14 +113,15 @@ impl Default for TrainConfig {
             boundary_tokens: true,
             word_weight: 1.0,
             char_weight: 1.0,
-            use_idf: false,
+            word_idf: true,
+            char_idf: false,
             min_df: 1,
             c: 2.0,
             max_epochs: 100,
             tolerance: 0.3,
             oos_as_class: false,
             calibration_folds: 3,
-            expected_oos_share: 0.1,
+            expected_oos_share: 0.05,
             max_in_scope_rejection: 0.0,
             threshold: None,
             threads: 0,
@@ -343,35 +346,38 @@ struct FeatureSpace {
 type SparseVec = Vec<(u32, f32)>;
 
 impl FeatureSpace {
-    fn build(
-        params: FeatureParams,
-        docs: &[&(Vec<u64>, Vec<u64>)],
-        min_df: u32,
-        use_idf: bool,
-    ) -> Self {
-        let mut df: HashMap<u64, u32, BuildHasherDefault<IdHasher>> = HashMap::default();
-        let mut seen: Vec<u64> = Vec::new();
+    /// Vocabulary and IDF from the key lists (word block, char block) of
+    /// the training utterances.
+    fn build(params: FeatureParams, docs: &[&(Vec<u64>, Vec<u64>)], config: &TrainConfig) -> Self {
+        // key -> (document frequency, is a word feature)
+        let mut df: HashMap<u64, (u32, bool), BuildHasherDefault<IdHasher>> = HashMap::default();
+        let mut seen: Vec<(u64, bool)> = Vec::new();
         for (w, c) in docs {
             seen.clear();
-            seen.extend_from_slice(w);
-            seen.extend_from_slice(c);
+            seen.extend(w.iter().map(|&k| (k, true)));
+            seen.extend(c.iter().map(|&k| (k, false)));
             seen.sort_unstable();
             seen.dedup();
-            for &k in &seen {
-                *df.entry(k).or_insert(0) += 1;
+            for &(k, is_word) in &seen {
+                df.entry(k).or_insert((0, is_word)).0 += 1;
             }
         }
-        let mut keys: Vec<(u64, u32)> = df
+        let mut keys: Vec<(u64, (u32, bool))> = df
             .into_iter()
-            .filter(|&(_, d)| d >= min_df.max(1))
+            .filter(|&(_, (d, _))| d >= config.min_df.max(1))
             .collect();
         keys.sort_unstable();
         let n = docs.len() as f32;
         let mut vocab = KeyMap::default();
         vocab.reserve(keys.len());
         let mut idf = Vec::with_capacity(keys.len());
-        for (i, (k, d)) in keys.into_iter().enumerate() {
+        for (i, (k, (d, is_word))) in keys.into_iter().enumerate() {
             vocab.insert(k, i as u32);
+            let use_idf = if is_word {
+                config.word_idf
+            } else {
+                config.char_idf
+            };
             idf.push(if use_idf {
                 ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0
             } else {
@@ -495,10 +501,11 @@ const BIAS: f32 = 1.0;
 /// One-vs-rest L2-regularised squared-hinge SVMs for classes `k0..k1`, by
 /// dual coordinate descent (Hsieh et al. 2008). All classes walk the same
 /// example order, so the scores and updates of one example for all classes
-/// are contiguous in the feature-major weights and vectorise. Examples that
-/// are far outside the margin of every class are shrunk away (as in
-/// LIBLINEAR) until the solution is checked on all of them at the end.
-/// Returns block weights (`dim * (k1 - k0)`) and biases.
+/// are contiguous in the feature-major weights and vectorise. Each class
+/// stops on its own once its projected-gradient spread over an epoch is
+/// within the tolerance, so a class's weights do not depend on which other
+/// classes share its block. Returns block weights (`dim * (k1 - k0)`) and
+/// biases.
 fn train_block(
     data: &TrainData<'_>,
     k0: usize,
@@ -519,23 +526,20 @@ fn train_block(
         .iter()
         .map(|&r| x.row(r).1.iter().map(|a| a * a).sum::<f32>() + BIAS * BIAS + diag)
         .collect();
-    let mut active: Vec<usize> = (0..l).collect();
-    let mut n_active = l;
+    let mut order: Vec<usize> = (0..l).collect();
     // the same order for every block: results do not depend on threads
     let mut rng = Rng(config.seed | 1);
+    let mut done = vec![false; kb];
     let mut dots = vec![0f32; kb];
     let mut delta = vec![0f32; kb];
     let mut changed: Vec<usize> = Vec::with_capacity(kb);
-    let mut pg_max_old = vec![f32::INFINITY; kb];
     let mut pg_max = vec![0f32; kb];
     let mut pg_min = vec![0f32; kb];
     for _ in 0..config.max_epochs.max(1) {
-        rng.shuffle(&mut active[..n_active]);
+        rng.shuffle(&mut order);
         pg_max.fill(f32::NEG_INFINITY);
         pg_min.fill(f32::INFINITY);
-        let mut s = 0;
-        while s < n_active {
-            let i = active[s];
+        for &i in &order {
             let r = rows[i];
             let (fi, fv) = x.row(r);
             for (d, &bb) in dots.iter_mut().zip(&b) {
@@ -550,37 +554,25 @@ fn train_block(
             let a = &mut alpha[i * kb..i * kb + kb];
             let pos = labels[r].wrapping_sub(k0);
             changed.clear();
-            let mut shrinkable = true;
             for c in 0..kb {
-                delta[c] = 0.0;
+                if done[c] {
+                    continue;
+                }
                 let y = if c == pos { 1.0f32 } else { -1.0 };
                 let g = y * dots[c] - 1.0 + a[c] * diag;
-                let pg = if a[c] == 0.0 {
-                    if g > pg_max_old[c] {
-                        continue;
-                    }
-                    g.min(0.0)
-                } else {
-                    g
-                };
-                shrinkable = false;
+                let pg = if a[c] == 0.0 { g.min(0.0) } else { g };
                 pg_max[c] = pg_max[c].max(pg);
                 pg_min[c] = pg_min[c].min(pg);
                 if pg.abs() > 1e-12 {
                     let old = a[c];
                     a[c] = (old - g / qd[i]).max(0.0);
-                    delta[c] = (a[c] - old) * y;
-                    if delta[c] != 0.0 {
+                    let d = (a[c] - old) * y;
+                    if d != 0.0 {
+                        delta[c] = d;
                         changed.push(c);
                     }
                 }
             }
-            if shrinkable {
-                n_active -= 1;
-                active.swap(s, n_active);
-                continue;
-            }
-            s += 1;
             if changed.is_empty() {
                 continue;
             }
@@ -601,25 +593,16 @@ fn train_block(
             }
             for &c in &changed {
                 b[c] += delta[c] * BIAS;
+                delta[c] = 0.0;
             }
         }
-        let converged =
-            (0..kb).all(|c| pg_max[c] - pg_min[c] <= config.tolerance || pg_max[c] < pg_min[c]);
-        if converged {
-            if n_active == l {
-                break;
-            }
-            // check the solution on every example once more
-            n_active = l;
-            pg_max_old.fill(f32::INFINITY);
-            continue;
-        }
+        let mut all = true;
         for c in 0..kb {
-            pg_max_old[c] = if pg_max[c] <= 0.0 {
-                f32::INFINITY
-            } else {
-                pg_max[c]
-            };
+            done[c] |= pg_max[c] - pg_min[c] <= config.tolerance;
+            all &= done[c];
+        }
+        if all {
+            break;
         }
     }
     for bb in b.iter_mut() {
@@ -932,7 +915,7 @@ fn prepare(examples: &[TrainingExample], config: &TrainConfig) -> Prepared {
         .filter(|(_, &l)| l != NO_CLASS)
         .map(|(k, _)| k)
         .collect();
-    let features = FeatureSpace::build(params, &vocab_docs, config.min_df, config.use_idf);
+    let features = FeatureSpace::build(params, &vocab_docs, config);
     let mut x = Csr::default();
     let mut v = Vec::new();
     for (w, c) in &keys {

@@ -17,6 +17,8 @@ pub enum Live {
     Event(Event),
     /// A passing signal; missing one is harmless.
     Signal(Signal),
+    /// An anonymous widget session got its contact at the first message.
+    SessionContact { account_id: i64, session_id: i64, contact_id: i64 },
 }
 
 impl Live {
@@ -24,6 +26,7 @@ impl Live {
         match self {
             Live::Event(e) => e.account_id,
             Live::Signal(s) => s.account_id,
+            Live::SessionContact { account_id, .. } => *account_id,
         }
     }
 }

@@ -151,6 +151,14 @@ impl Services {
             }
             None => None,
         };
+        let email = req
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| balie_domain::EmailAddress::parse(e).map(|e| e.into_string()))
+            .transpose()?;
+        let name = req.name.as_deref().map(|n| required_text("name", n, 200)).transpose()?;
         // Resume when the stored session fits who is here now.
         if let Some(token) = req.session.as_deref().filter(|t| !t.is_empty()) {
             let mut conn = self.store.read().await?;
@@ -163,17 +171,29 @@ impl Services {
                     drop(conn);
                     let mut tx = self.store.begin().await?;
                     store::touch_session(tx.conn(), s.id, locale, now).await?;
+                    // A pre-chat form filled in after the session began.
+                    store::set_visitor_details(tx.conn(), s.id, name.as_deref(), email.as_deref()).await?;
+                    if let (Some(cid), Some(e)) = (s.contact_id, &email) {
+                        let contact = contacts::get_contact(tx.conn(), account_id, cid).await?;
+                        if contact.attributes.get("email_unverified").is_none_or(|v| v.is_null()) {
+                            let mut attrs = contact.attributes.clone();
+                            attrs["email_unverified"] = json!(e);
+                            contacts::update_contact(tx.conn(), account_id, cid, None, Some(&attrs), now).await?;
+                        }
+                    }
                     tx.commit().await?;
+                    let s = {
+                        let mut conn = self.store.read().await?;
+                        store::session_by_id(&mut conn, s.id).await?.ok_or(ServiceError::NotFound)?
+                    };
                     return self.widget_started(token.to_string(), s, inbox).await;
                 }
             }
         }
-        let email = req.email.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(|e| {
-            balie_domain::EmailAddress::parse(e).map(|e| e.into_string()).map_err(ServiceError::from)
-        });
-        let email = email.transpose()?;
         let mut pending = Pending::new(account_id);
         let mut tx = self.store.begin().await?;
+        // A signed customer is known (or becomes a contact now); an anonymous
+        // visitor becomes one only when they first write.
         let (contact_id, verified, customer_id) = match &customer {
             Some((id, c)) => {
                 let existing = contacts::find_by_identity(tx.conn(), account_id, IdentityKind::ShopCustomerId, id).await?;
@@ -188,26 +208,17 @@ impl Services {
                         cid
                     }
                 };
-                (contact_id, true, Some(id.clone()))
+                (Some(contact_id), true, Some(id.clone()))
             }
-            None => {
-                let name = req.name.as_deref().map(|n| required_text("name", n, 200)).transpose()?;
-                let attrs = match &email {
-                    Some(e) => json!({ "email_unverified": e }),
-                    None => json!({}),
-                };
-                let cid = contacts::create_contact(tx.conn(), account_id, name.as_deref(), &attrs, now).await?;
-                let visitor = new_secret("v_")[..26].to_string();
-                contacts::add_identity(tx.conn(), account_id, cid, IdentityKind::WebVisitor, &visitor, now).await?;
-                pending.append(&mut tx, system_event(EventKind::ContactCreated, cid), now).await?;
-                (cid, false, None)
-            }
+            None => (None, false, None),
         };
         let token = new_secret("wss_");
         let hash = secret_hash(&token);
         let new = NewWidgetSession {
             inbox_id: inbox.id,
             contact_id,
+            visitor_name: name.as_deref(),
+            visitor_email: email.as_deref(),
             token_hash: &hash,
             verified,
             customer_id: customer_id.as_deref(),
@@ -221,9 +232,40 @@ impl Services {
         self.widget_started(token, session, inbox).await
     }
 
+    /// The visitor's contact, made at their first message if they had none.
+    async fn ensure_contact(&self, session: &WidgetSession) -> Result<i64> {
+        if let Some(id) = session.contact_id {
+            return Ok(id);
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let attrs = match &session.visitor_email {
+            Some(e) => json!({ "email_unverified": e }),
+            None => json!({}),
+        };
+        let cid = contacts::create_contact(tx.conn(), session.account_id, session.visitor_name.as_deref(), &attrs, now).await?;
+        let visitor = new_secret("v_")[..26].to_string();
+        contacts::add_identity(tx.conn(), session.account_id, cid, IdentityKind::WebVisitor, &visitor, now).await?;
+        if !store::bind_contact(tx.conn(), session.id, cid).await? {
+            // Another request of this visitor got there first: use theirs.
+            drop(tx);
+            let mut conn = self.store.read().await?;
+            let again = store::session_by_id(&mut conn, session.id).await?;
+            return again.and_then(|s| s.contact_id).ok_or(ServiceError::NotFound);
+        }
+        let mut pending = Pending::new(session.account_id);
+        pending.append(&mut tx, system_event(EventKind::ContactCreated, cid), now).await?;
+        pending.commit(tx, self).await?;
+        self.fanout.publish(Live::SessionContact { account_id: session.account_id, session_id: session.id, contact_id: cid });
+        Ok(cid)
+    }
+
     async fn widget_started(&self, token: String, session: WidgetSession, inbox: Inbox) -> Result<WidgetStarted> {
         let mut conn = self.store.read().await?;
-        let messages = conversations::widget_messages(&mut conn, session.account_id, session.contact_id, 0, 500).await?;
+        let messages = match session.contact_id {
+            Some(cid) => conversations::widget_messages(&mut conn, session.account_id, cid, 0, 500).await?,
+            None => Vec::new(),
+        };
         let last_event_id = balie_storage::events::last_id(&mut conn, session.account_id).await?;
         Ok(WidgetStarted { token, session, inbox, messages, last_event_id })
     }
@@ -248,6 +290,7 @@ impl Services {
         attachments: Vec<AttachmentMeta>,
     ) -> Result<Message> {
         let client_id = client_id.map(|c| required_text("client_id", c, 100)).transpose()?;
+        let contact_id = self.ensure_contact(session).await?;
         let text = if text.trim().is_empty() && !attachments.is_empty() {
             attachments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
         } else {
@@ -265,38 +308,55 @@ impl Services {
                     external_id: client_id.map(|c| format!("w{}:{c}", session.id)),
                     conversation_id: None,
                     attachments,
-                    known_contact_id: Some(session.contact_id),
+                    known_contact_id: Some(contact_id),
                 },
             )
             .await?;
         Ok(got.message)
     }
 
+    /// The message this session sent with a client id, if any.
+    pub async fn widget_message_by_client_id(&self, session: &WidgetSession, client_id: Option<&str>) -> Result<Option<Message>> {
+        let Some(client_id) = client_id.filter(|c| !c.is_empty()) else { return Ok(None) };
+        let mut conn = self.store.read().await?;
+        let external = format!("w{}:{client_id}", session.id);
+        Ok(conversations::find_message_by_external_id(&mut conn, session.account_id, Channel::WebChat, &external).await?)
+    }
+
+    /// A session re-read (after its contact was made).
+    pub async fn widget_session_by_id(&self, id: i64) -> Result<WidgetSession> {
+        let mut conn = self.store.read().await?;
+        store::session_by_id(&mut conn, id).await?.ok_or(ServiceError::NotFound)
+    }
+
     /// Messages the visitor may see after a message id.
     pub async fn widget_messages(&self, session: &WidgetSession, after: i64) -> Result<Vec<Message>> {
+        let Some(cid) = session.contact_id else { return Ok(Vec::new()) };
         let mut conn = self.store.read().await?;
-        Ok(conversations::widget_messages(&mut conn, session.account_id, session.contact_id, after, 500).await?)
+        Ok(conversations::widget_messages(&mut conn, session.account_id, cid, after, 500).await?)
     }
 
     /// Events of the visitor's contact after an id (the widget filters them).
     pub async fn widget_events_after(&self, session: &WidgetSession, after: i64, limit: i64) -> Result<Vec<Event>> {
+        let Some(cid) = session.contact_id else { return Ok(Vec::new()) };
         let mut conn = self.store.read().await?;
-        Ok(balie_storage::events::list_after(&mut conn, session.account_id, after, None, Some(session.contact_id), limit).await?)
+        Ok(balie_storage::events::list_after(&mut conn, session.account_id, after, None, Some(cid), limit).await?)
     }
 
     /// The visitor is typing (or stopped); agents viewing the conversation hear it.
     pub async fn widget_typing(&self, session: &WidgetSession, typing: bool) -> Result<()> {
+        let Some(contact_id) = session.contact_id else { return Ok(()) };
         let mut conn = self.store.read().await?;
-        let Some(conversation) = conversations::find_active_for_contact(&mut conn, session.account_id, session.contact_id).await? else {
+        let Some(conversation) = conversations::find_active_for_contact(&mut conn, session.account_id, contact_id).await? else {
             return Ok(());
         };
         self.fanout.publish(Live::Signal(Signal {
             account_id: session.account_id,
             conversation_id: conversation.id,
-            contact_id: session.contact_id,
+            contact_id,
             kind: if typing { SignalKind::Typing } else { SignalKind::StoppedTyping },
             actor_type: AuthorType::Contact,
-            actor_id: Some(session.contact_id),
+            actor_id: Some(contact_id),
             actor_name: None,
         }));
         Ok(())
@@ -309,7 +369,7 @@ impl Services {
         let mut tx = self.store.begin().await?;
         let message = conversations::get_message(tx.conn(), session.account_id, message_id).await?;
         let conversation = conversations::get_conversation(tx.conn(), session.account_id, message.conversation_id).await?;
-        if conversation.contact_id != session.contact_id {
+        if Some(conversation.contact_id) != session.contact_id {
             return Err(ServiceError::NotFound);
         }
         let changed = conversations::advance_delivery(tx.conn(), session.account_id, conversation.id, message_id, status).await?;
@@ -322,7 +382,7 @@ impl Services {
             conversation_id: Some(conversation.id),
             contact_id: Some(conversation.contact_id),
             actor_type: AuthorType::Contact,
-            actor_id: Some(session.contact_id),
+            actor_id: session.contact_id,
             payload: json!({ "message_ids": changed, "delivery_status": status }),
         };
         pending.append(&mut tx, event, now).await?;
@@ -346,14 +406,28 @@ impl Services {
             .take(200)
             .collect();
         let name = if name.trim().is_empty() { "bestand".to_string() } else { name };
+        let contact_id = self.ensure_contact(session).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let conversation = match conversations::find_active_for_contact(tx.conn(), session.account_id, session.contact_id).await? {
+        let mut pending = Pending::new(session.account_id);
+        let conversation = match conversations::find_active_for_contact(tx.conn(), session.account_id, contact_id).await? {
             Some(c) => c,
-            None => conversations::create_conversation(tx.conn(), session.account_id, session.contact_id, Some(session.inbox_id), None, now).await?,
+            None => {
+                let c = conversations::create_conversation(tx.conn(), session.account_id, contact_id, Some(session.inbox_id), None, now).await?;
+                let event = NewEvent {
+                    kind: EventKind::ConversationCreated,
+                    conversation_id: Some(c.id),
+                    contact_id: Some(contact_id),
+                    actor_type: AuthorType::System,
+                    actor_id: None,
+                    payload: json!({ "conversation": c }),
+                };
+                pending.append(&mut tx, event, now).await?;
+                c
+            }
         };
         let meta = store::insert_attachment(tx.conn(), session.account_id, conversation.id, &name, content_type, bytes, now).await?;
-        tx.commit().await?;
+        pending.commit(tx, self).await?;
         Ok(meta)
     }
 

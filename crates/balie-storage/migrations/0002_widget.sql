@@ -9,7 +9,10 @@ CREATE TABLE widget_sessions (
     id {{ID}},
     account_id BIGINT NOT NULL REFERENCES accounts(id),
     inbox_id BIGINT NOT NULL REFERENCES inboxes(id),
-    contact_id BIGINT NOT NULL REFERENCES contacts(id),
+    -- Set at the visitor's first message: a page view alone makes no contact.
+    contact_id BIGINT REFERENCES contacts(id),
+    visitor_name TEXT,
+    visitor_email TEXT,
     token_hash TEXT NOT NULL UNIQUE,
     verified BIGINT NOT NULL DEFAULT 0,
     customer_id TEXT,

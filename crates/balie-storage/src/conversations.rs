@@ -2,8 +2,8 @@
 //! channel: each message records its own.
 
 use balie_domain::{
-    AttachmentMeta, AuthorType, Channel, Conversation, ConversationStatus, DeliveryStatus, Direction, Message,
-    Priority,
+    AttachmentMeta, AuthorType, Channel, Conversation, ConversationStatus, DeliveryStatus,
+    Direction, Message, Priority,
 };
 use sqlx::any::AnyRow;
 
@@ -238,7 +238,8 @@ fn message(row: &AnyRow) -> Result<Message, StorageError> {
         external_id: opt_text(row, "external_id")?,
         delivery_status: parsed(row, "delivery_status")?,
         private: flag(row, "private")?,
-        attachments: serde_json::from_str(&text(row, "attachments")?).map_err(|e| StorageError::Corrupt(e.to_string()))?,
+        attachments: serde_json::from_str(&text(row, "attachments")?)
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?,
         created_at: ts(row, "created_at")?,
     })
 }
@@ -360,12 +361,18 @@ pub async fn contact_timeline(
     rows.iter().map(message).collect()
 }
 
-pub async fn get_message(conn: &mut Conn, account_id: i64, id: i64) -> Result<Message, StorageError> {
-    let row = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.account_id = $1 AND m.id = $2"))
-        .bind(account_id)
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
+pub async fn get_message(
+    conn: &mut Conn,
+    account_id: i64,
+    id: i64,
+) -> Result<Message, StorageError> {
+    let row = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.account_id = $1 AND m.id = $2"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
     message(&row)
 }
 

@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 use crate::rows::*;
 use crate::{Conn, StorageError};
 
-const COLUMNS: &str = "id, account_id, name, channel, settings, public_token, created_at, updated_at";
+const COLUMNS: &str =
+    "id, account_id, name, channel, settings, public_token, created_at, updated_at";
 
 fn inbox(row: &AnyRow) -> Result<Inbox, StorageError> {
     Ok(Inbox {
@@ -101,16 +102,23 @@ pub async fn update_inbox(
 
 /// The widget token of the oldest web-chat inbox (for the demo shop page).
 pub async fn first_public_token(conn: &mut Conn) -> Result<Option<String>, StorageError> {
-    Ok(sqlx::query_scalar("SELECT public_token FROM inboxes WHERE public_token IS NOT NULL ORDER BY id LIMIT 1")
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT public_token FROM inboxes WHERE public_token IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// The inbox a widget token belongs to, in whatever account.
-pub async fn find_by_public_token(conn: &mut Conn, token: &str) -> Result<Option<Inbox>, StorageError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM inboxes WHERE public_token = $1"))
-        .bind(token)
-        .fetch_optional(conn)
-        .await?;
+pub async fn find_by_public_token(
+    conn: &mut Conn,
+    token: &str,
+) -> Result<Option<Inbox>, StorageError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM inboxes WHERE public_token = $1"
+    ))
+    .bind(token)
+    .fetch_optional(conn)
+    .await?;
     row.as_ref().map(inbox).transpose()
 }

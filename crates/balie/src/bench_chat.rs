@@ -33,7 +33,9 @@ fn client_ip(i: usize) -> IpAddr {
 }
 
 fn ws_config() -> WebSocketConfig {
-    WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(4096)
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(4096)
 }
 
 /// The server under test: a child process we started, or one given by URL.
@@ -58,14 +60,23 @@ impl Target {
     fn rss_mb(&self) -> Option<f64> {
         let pid = self.child.as_ref()?.id();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
         Some(kb / 1024.0)
     }
 }
 
 async fn start_target(flags: &Flags, http: &reqwest::Client) -> anyhow::Result<Target> {
     if let Some(url) = flags.get("url") {
-        let token = flags.get("token").context("--url needs --token (an admin API token)")?.to_string();
+        let token = flags
+            .get("token")
+            .context("--url needs --token (an admin API token)")?
+            .to_string();
         let base = url.trim_end_matches('/').to_string();
         let inbox: Value = http
             .post(format!("{base}/api/v1/inboxes"))
@@ -76,23 +87,42 @@ async fn start_target(flags: &Flags, http: &reqwest::Client) -> anyhow::Result<T
             .error_for_status()?
             .json()
             .await?;
-        let inbox_token = inbox["public_token"].as_str().context("public_token")?.to_string();
-        return Ok(Target { base, token, inbox_token, child: None, _dir: None });
+        let inbox_token = inbox["public_token"]
+            .as_str()
+            .context("public_token")?
+            .to_string();
+        return Ok(Target {
+            base,
+            token,
+            inbox_token,
+            child: None,
+            _dir: None,
+        });
     }
     let exe = std::env::current_exe()?;
     let dir = tempfile::tempdir()?;
     let out = Command::new(&exe)
         .args(["admin", "bootstrap", "--data-dir"])
         .arg(dir.path())
-        .args(["--account", "Bench", "--email", "bench@example.com", "--password", "bench-password"])
+        .args([
+            "--account",
+            "Bench",
+            "--email",
+            "bench@example.com",
+            "--password",
+            "bench-password",
+        ])
         .args(["--sqlite-sync", flags.get("sqlite-sync").unwrap_or("full")])
         .output()?;
     if !out.status.success() {
         bail!("bootstrap failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    let boot: Value = serde_json::from_str(String::from_utf8(out.stdout)?.lines().last().unwrap_or(""))?;
+    let boot: Value =
+        serde_json::from_str(String::from_utf8(out.stdout)?.lines().last().unwrap_or(""))?;
     let token = boot["api_token"].as_str().context("api_token")?.to_string();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let child = Command::new(&exe)
         .args(["serve", "--data-dir"])
         .arg(dir.path())
@@ -102,10 +132,21 @@ async fn start_target(flags: &Flags, http: &reqwest::Client) -> anyhow::Result<T
         .stderr(Stdio::inherit())
         .spawn()?;
     let base = format!("http://127.0.0.1:{port}");
-    let mut target = Target { base: base.clone(), token: token.clone(), inbox_token: String::new(), child: Some(child), _dir: Some(dir) };
+    let mut target = Target {
+        base: base.clone(),
+        token: token.clone(),
+        inbox_token: String::new(),
+        child: Some(child),
+        _dir: Some(dir),
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             break;
         }
         if Instant::now() > deadline {
@@ -122,21 +163,32 @@ async fn start_target(flags: &Flags, http: &reqwest::Client) -> anyhow::Result<T
         .error_for_status()?
         .json()
         .await?;
-    target.inbox_token = inbox["public_token"].as_str().context("public_token")?.to_string();
+    target.inbox_token = inbox["public_token"]
+        .as_str()
+        .context("public_token")?
+        .to_string();
     Ok(target)
 }
 
 /// Starts `n` widget sessions, spread over client addresses.
 async fn sessions(target: &Target, n: usize) -> anyhow::Result<Vec<String>> {
     let clients: Vec<reqwest::Client> = (0..n.div_ceil(SESSIONS_PER_ADDRESS))
-        .map(|a| reqwest::Client::builder().local_address(client_ip(a * SESSIONS_PER_ADDRESS)).build())
+        .map(|a| {
+            reqwest::Client::builder()
+                .local_address(client_ip(a * SESSIONS_PER_ADDRESS))
+                .build()
+        })
         .collect::<Result<_, _>>()?;
     let clients = Arc::new(clients);
     let mut out = Vec::with_capacity(n);
     for chunk in (0..n).collect::<Vec<_>>().chunks(64) {
         let mut tasks = Vec::new();
         for &i in chunk {
-            let (clients, base, inbox) = (clients.clone(), target.base.clone(), target.inbox_token.clone());
+            let (clients, base, inbox) = (
+                clients.clone(),
+                target.base.clone(),
+                target.inbox_token.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 let res = clients[i / SESSIONS_PER_ADDRESS]
                     .post(format!("{base}/widget/v1/sessions"))
@@ -157,11 +209,16 @@ async fn sessions(target: &Target, n: usize) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn widget_socket(base: &str, session: &str) -> anyhow::Result<Socket> {
-    let url = format!("{}/widget/v1/ws?session={session}", base.replace("http://", "ws://"));
-    let (mut s, _) = tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), false).await?;
+    let url = format!(
+        "{}/widget/v1/ws?session={session}",
+        base.replace("http://", "ws://")
+    );
+    let (mut s, _) =
+        tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), false).await?;
     // Wait for the replay to finish.
     while let Some(msg) = s.next().await {
         if let WsMessage::Text(t) = msg? {
@@ -174,8 +231,18 @@ async fn widget_socket(base: &str, session: &str) -> anyhow::Result<Socket> {
 }
 
 pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
-    flags.only(&["conversations", "rate", "duration", "url", "token", "idle", "sqlite-sync"])?;
-    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    flags.only(&[
+        "conversations",
+        "rate",
+        "duration",
+        "url",
+        "token",
+        "idle",
+        "sqlite-sync",
+    ])?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
     if flags.get("idle").is_some() {
         return idle(flags, &http).await;
     }
@@ -190,9 +257,15 @@ pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
     let sessions = sessions(&target, conversations).await?;
 
     // The agent's socket: every message of the account arrives here.
-    let mut req = format!("{}/api/v1/ws?after=0", target.base.replace("http://", "ws://")).into_client_request()?;
-    req.headers_mut().insert("authorization", format!("Bearer {}", target.token).parse()?);
-    let (mut agent, _) = tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), false).await?;
+    let mut req = format!(
+        "{}/api/v1/ws?after=0",
+        target.base.replace("http://", "ws://")
+    )
+    .into_client_request()?;
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {}", target.token).parse()?);
+    let (mut agent, _) =
+        tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), false).await?;
     let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -203,7 +276,9 @@ pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
             while let Some(Ok(msg)) = agent.next().await {
                 let WsMessage::Text(t) = msg else { continue };
                 let now = Instant::now();
-                let Ok(v) = serde_json::from_str::<Value>(&t) else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(&t) else {
+                    continue;
+                };
                 if v["type"] == "ready" {
                     if let Some(tx) = ready_tx.take() {
                         let _ = tx.send(());
@@ -211,8 +286,15 @@ pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
                 }
                 if v["kind"] == "message.created" {
                     if let Some(text) = v["payload"]["message"]["text"].as_str() {
-                        if let Some(t0) = sent_at.lock().unwrap_or_else(|p| p.into_inner()).remove(text) {
-                            latencies.lock().unwrap_or_else(|p| p.into_inner()).push(now - t0);
+                        if let Some(t0) = sent_at
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(text)
+                        {
+                            latencies
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(now - t0);
                         }
                     }
                 }
@@ -233,14 +315,26 @@ pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
 
     let clients: Arc<Vec<reqwest::Client>> = Arc::new(
         (0..conversations.div_ceil(SESSIONS_PER_ADDRESS))
-            .map(|a| reqwest::Client::builder().local_address(client_ip(a * SESSIONS_PER_ADDRESS)).build())
+            .map(|a| {
+                reqwest::Client::builder()
+                    .local_address(client_ip(a * SESSIONS_PER_ADDRESS))
+                    .build()
+            })
             .collect::<Result<_, _>>()?,
     );
     let send = |i: usize, text: String, record: bool| {
-        let (clients, base, session, sent_at) = (clients.clone(), target.base.clone(), sessions[i].clone(), sent_at.clone());
+        let (clients, base, session, sent_at) = (
+            clients.clone(),
+            target.base.clone(),
+            sessions[i].clone(),
+            sent_at.clone(),
+        );
         tokio::spawn(async move {
             if record {
-                sent_at.lock().unwrap_or_else(|p| p.into_inner()).insert(text.clone(), Instant::now());
+                sent_at
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(text.clone(), Instant::now());
             }
             let res = clients[i / SESSIONS_PER_ADDRESS]
                 .post(format!("{base}/widget/v1/messages"))
@@ -274,7 +368,11 @@ pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
     let mut pending = Vec::with_capacity(total);
     for n in 0..total {
         ticker.tick().await;
-        pending.push(send(n % conversations, format!("bench {n}: waar blijft bestelling {}?", 1_000_000 + n), true));
+        pending.push(send(
+            n % conversations,
+            format!("bench {n}: waar blijft bestelling {}?", 1_000_000 + n),
+            true,
+        ));
     }
     let mut accepted = 0;
     for p in pending {
@@ -284,7 +382,9 @@ pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
     }
     let send_elapsed = started.elapsed();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline && latencies.lock().unwrap_or_else(|p| p.into_inner()).len() < accepted {
+    while Instant::now() < deadline
+        && latencies.lock().unwrap_or_else(|p| p.into_inner()).len() < accepted
+    {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let rss = target.rss_mb();
@@ -296,9 +396,15 @@ pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
     lat.sort();
     let received = lat.len();
     let msgs_per_s = received as f64 / send_elapsed.as_secs_f64();
-    let (p50, p99, p999) = (percentile_ms(&lat, 50.0), percentile_ms(&lat, 99.0), percentile_ms(&lat, 99.9));
+    let (p50, p99, p999) = (
+        percentile_ms(&lat, 50.0),
+        percentile_ms(&lat, 99.0),
+        percentile_ms(&lat, 99.9),
+    );
     println!("  sent {total}, accepted {accepted}, received by the agent {received} ({msgs_per_s:.0} msgs/s)");
-    println!("  customer send -> agent socket: p50 {p50:.2} ms, p99 {p99:.2} ms, p99.9 {p999:.2} ms");
+    println!(
+        "  customer send -> agent socket: p50 {p50:.2} ms, p99 {p99:.2} ms, p99.9 {p999:.2} ms"
+    );
     if let Some(rss) = rss {
         println!("  server RSS {rss:.0} MB");
     }
@@ -317,7 +423,10 @@ pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
 async fn idle(flags: &Flags, http: &reqwest::Client) -> anyhow::Result<()> {
     let n: usize = flags.number("idle", 10_000)?;
     let target = start_target(flags, http).await?;
-    println!("balie bench chat --idle {n}: opening {n} idle widget connections against {}", target.base);
+    println!(
+        "balie bench chat --idle {n}: opening {n} idle widget connections against {}",
+        target.base
+    );
     let sessions = sessions(&target, n).await?;
     let before = target.rss_mb();
     let mut sockets = Vec::with_capacity(n);
@@ -338,8 +447,15 @@ async fn idle(flags: &Flags, http: &reqwest::Client) -> anyhow::Result<()> {
     // Still alive? Ping a sample.
     let mut alive = 0;
     for s in sockets.iter_mut().step_by((n / 100).max(1)) {
-        if s.send(WsMessage::Text(json!({ "type": "ping" }).to_string().into())).await.is_ok() {
-            if let Ok(Some(Ok(WsMessage::Text(t)))) = tokio::time::timeout(Duration::from_secs(5), s.next()).await {
+        if s.send(WsMessage::Text(
+            json!({ "type": "ping" }).to_string().into(),
+        ))
+        .await
+        .is_ok()
+        {
+            if let Ok(Some(Ok(WsMessage::Text(t)))) =
+                tokio::time::timeout(Duration::from_secs(5), s.next()).await
+            {
                 alive += t.contains("pong") as usize;
             }
         }
@@ -350,7 +466,10 @@ async fn idle(flags: &Flags, http: &reqwest::Client) -> anyhow::Result<()> {
     };
     println!("  {n} connections open in {connect_s:.1} s; {alive} of a sample answered ping");
     if let (Some(b), Some(a)) = (before, after) {
-        println!("  server RSS {b:.0} MB before, {a:.0} MB with {n} idle connections ({:.1} KB each)", per_conn_kb.unwrap_or(0.0));
+        println!(
+            "  server RSS {b:.0} MB before, {a:.0} MB with {n} idle connections ({:.1} KB each)",
+            per_conn_kb.unwrap_or(0.0)
+        );
     }
     println!(
         "{}",

@@ -101,7 +101,10 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
                 balie_storage::accounts::count_accounts(&mut conn).await? == 0
             };
             if empty {
-                let demo = services.seed_demo().await.map_err(|e| anyhow::anyhow!("seeding the demo shop: {e}"))?;
+                let demo = services
+                    .seed_demo()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("seeding the demo shop: {e}"))?;
                 println!(
                     "Demo shop created: {} contacts, {} conversations.\nAPI token (admin): {}",
                     demo.contacts, demo.conversations, demo.bootstrapped.api_token
@@ -118,7 +121,9 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
         }
         "admin" => match rest.split_first() {
             Some((sub, rest)) if sub == "bootstrap" => bootstrap(rest).await,
-            _ => bail!("usage: balie admin bootstrap --account NAME --email EMAIL --password SECRET"),
+            _ => {
+                bail!("usage: balie admin bootstrap --account NAME --email EMAIL --password SECRET")
+            }
         },
         "bench" => match rest.split_first() {
             Some((sub, rest)) if sub == "api" => bench::api(&Flags::parse(rest, &[])?).await,

@@ -300,8 +300,15 @@ pub async fn inbound(
 /// The bytes of a file a customer sent (images inline, others as download).
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "conversations", params(("id" = i64, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
-pub async fn attachment(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::response::Response> {
-    let (meta, data) = s.services.attachment(auth.actor.account_id, id, None).await?;
+pub async fn attachment(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::response::Response> {
+    let (meta, data) = s
+        .services
+        .attachment(auth.actor.account_id, id, None)
+        .await?;
     Ok(crate::widget::attachment_response(&meta, data))
 }
 

@@ -27,7 +27,6 @@ use self::i18n::{Lang, LANG_COOKIE};
 use crate::auth::{cookie, SESSION_COOKIE};
 use crate::AppState;
 
-
 /// Routes of the agent web UI.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -44,11 +43,17 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn script() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("../../assets/inbox.js"))
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/inbox.js"),
+    )
 }
 
 async fn stylesheet() -> Response {
-    asset("text/css; charset=utf-8", include_str!("../../assets/inbox.css"))
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../assets/inbox.css"),
+    )
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -199,11 +204,15 @@ pub fn readable_error(lang: Lang, e: &ServiceError) -> (StatusCode, String) {
                 format!("{}: {message}", lang.t("invalid")),
             )
         }
-        ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, format!("{}: {m}", lang.t("forbidden"))),
+        ServiceError::Forbidden(m) => (
+            StatusCode::FORBIDDEN,
+            format!("{}: {m}", lang.t("forbidden")),
+        ),
         ServiceError::Unauthorized => (StatusCode::UNAUTHORIZED, lang.t("csrf_failed").to_string()),
         ServiceError::RateLimited { retry_after_s } => (
             StatusCode::TOO_MANY_REQUESTS,
-            lang.t("rate_limited").replace("{n}", &retry_after_s.to_string()),
+            lang.t("rate_limited")
+                .replace("{n}", &retry_after_s.to_string()),
         ),
         ServiceError::Storage(err) => {
             tracing::error!(error = %err, "storage error in the web UI");
@@ -238,9 +247,7 @@ pub fn error_page(lang: Lang, e: &ServiceError) -> Response {
 /// Only paths of this site may follow a login.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/inbox".to_string(),
     }
 }
@@ -269,7 +276,12 @@ async fn login_page(
         .find(|(k, _)| *k == SESSION_COOKIE)
         .map(|(_, v)| v.to_string());
     if let Some(secret) = secret {
-        if state.services.authenticate(None, Some(&secret)).await.is_ok() {
+        if state
+            .services
+            .authenticate(None, Some(&secret))
+            .await
+            .is_ok()
+        {
             let to = safe_next(q.next.as_deref());
             return remember_lang(Redirect::to(&to).into_response(), chosen);
         }
@@ -354,7 +366,13 @@ async fn login_submit(
 ) -> Response {
     let lang = Lang::pick(q.lang.as_deref(), &headers);
     if !crate::live::same_origin(&headers) {
-        let page = render_login(lang, &form.email, form.next.as_deref(), Some(lang.t("bad_origin")), None);
+        let page = render_login(
+            lang,
+            &form.email,
+            form.next.as_deref(),
+            Some(lang.t("bad_origin")),
+            None,
+        );
         return html_response(StatusCode::FORBIDDEN, page);
     }
     match state
@@ -373,7 +391,11 @@ async fn login_submit(
                 presence: Some(balie_domain::Presence::Online),
                 ..Default::default()
             };
-            if let Err(e) = state.services.update_agent(&actor, actor.agent_id, online).await {
+            if let Err(e) = state
+                .services
+                .update_agent(&actor, actor.agent_id, online)
+                .await
+            {
                 tracing::warn!(error = %e, "could not set presence online at login");
             }
             let secure = headers
@@ -399,7 +421,13 @@ async fn login_submit(
                 }
                 other => readable_error(lang, other),
             };
-            let page = render_login(lang, &form.email, form.next.as_deref(), Some(&message), None);
+            let page = render_login(
+                lang,
+                &form.email,
+                form.next.as_deref(),
+                Some(&message),
+                None,
+            );
             html_response(status, page)
         }
     }

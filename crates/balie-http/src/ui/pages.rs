@@ -132,9 +132,17 @@ fn top_bar(page: &AgentPage, path_and_filters: &str) -> String {
     let me = &page.principal.agent;
     let mut presence = String::new();
     for p in [Presence::Online, Presence::Away, Presence::Offline] {
-        presence.push_str(&option(p.as_str(), presence_name(p, lang), me.presence == p));
+        presence.push_str(&option(
+            p.as_str(),
+            presence_name(p, lang),
+            me.presence == p,
+        ));
     }
-    let sep = if path_and_filters.contains('?') { "&" } else { "?" };
+    let sep = if path_and_filters.contains('?') {
+        "&"
+    } else {
+        "?"
+    };
     format!(
         "<header class=\"top\">\n<a class=\"brand\" href=\"/inbox\">Balie</a>\n\
          <span id=\"live\" class=\"live\" data-on=\"{live_on}\" data-off=\"{live_off}\"></span>\n\
@@ -191,7 +199,11 @@ fn body_attrs(page: &AgentPage, dir: &Directory, kind: &str, extra: &str) -> Str
 fn filters_form(lang: Lang, q: &ListQuery, dir: &Directory) -> String {
     let mut status = option("all", lang.t("all"), q.status() == "all");
     for s in ConversationStatus::ALL {
-        status.push_str(&option(s.as_str(), status_name(*s, lang), q.status() == s.as_str()));
+        status.push_str(&option(
+            s.as_str(),
+            status_name(*s, lang),
+            q.status() == s.as_str(),
+        ));
     }
     let a = q.assignee.as_deref().unwrap_or("");
     let mut assignee = option("", lang.t("anyone"), a.is_empty());
@@ -204,7 +216,11 @@ fn filters_form(lang: Lang, q: &ListQuery, dir: &Directory) -> String {
     let c = q.channel.as_deref().unwrap_or("");
     let mut channel = option("", lang.t("any_channel"), c.is_empty());
     for ch in Channel::ALL {
-        channel.push_str(&option(ch.as_str(), channel_name(*ch, lang), c == ch.as_str()));
+        channel.push_str(&option(
+            ch.as_str(),
+            channel_name(*ch, lang),
+            c == ch.as_str(),
+        ));
     }
     let t = q.team_id.as_deref().unwrap_or("");
     let mut team = option("", lang.t("any_team"), t.is_empty());
@@ -329,7 +345,11 @@ fn conversation_list(
              <span class=\"row-top\"><span class=\"name\">{name}</span>\
              <span class=\"unread-badge\" hidden></span>{time}</span>\
              <span class=\"row-meta\">{meta}</span>{subject}</a></li>",
-            cur = if current == Some(c.id) { " current" } else { "" },
+            cur = if current == Some(c.id) {
+                " current"
+            } else {
+                ""
+            },
             id = c.id,
             filters = e(&filters),
             aria = if current == Some(c.id) {
@@ -367,8 +387,10 @@ async fn list_pane(
     dir: &Directory,
     current: Option<i64>,
 ) -> Result<String, ServiceError> {
-    let req = PageRequest::new(q.cursor.as_deref(), Some(50))
-        .unwrap_or(PageRequest { cursor: None, limit: 50 });
+    let req = PageRequest::new(q.cursor.as_deref(), Some(50)).unwrap_or(PageRequest {
+        cursor: None,
+        limit: 50,
+    });
     let convs = state
         .services
         .list_conversations(&page.actor, &q.filter(page.actor.agent_id), req)
@@ -413,7 +435,10 @@ pub async fn inbox(
         top: top_bar(&page, &path),
         main: format!("<div class=\"layout only-list\">\n{pane}\n</div>"),
     };
-    remember_lang(html_response(StatusCode::OK, shell.render()), page.chosen_lang)
+    remember_lang(
+        html_response(StatusCode::OK, shell.render()),
+        page.chosen_lang,
+    )
 }
 
 /// Every message with the contact on every channel, oldest first.
@@ -505,7 +530,12 @@ fn message_item(
 }
 
 /// The head of a conversation: who, status, and the actions.
-fn conversation_head(page: &AgentPage, c: &Conversation, contact_name: &str, dir: &Directory) -> String {
+fn conversation_head(
+    page: &AgentPage,
+    c: &Conversation,
+    contact_name: &str,
+    dir: &Directory,
+) -> String {
     let lang = page.lang;
     let csrf = e(page.csrf());
     let action = format!("/inbox/c/{}", c.id);
@@ -534,30 +564,35 @@ fn conversation_head(page: &AgentPage, c: &Conversation, contact_name: &str, dir
     s.push_str("</p>\n<div class=\"actions\">\n");
     // Resolve or reopen.
     if c.status == ConversationStatus::Resolved || c.status == ConversationStatus::Snoozed {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<form method=\"post\" action=\"{action}\" data-ajax>{h}<button type=\"submit\" id=\"btn-reopen\">{t}</button></form>\n",
+            "<form method=\"post\" action=\"{action}\" data-ajax>{h}<button type=\"submit\" id=\"btn-reopen\">{t}</button></form>",
             h = hidden("reopen"),
             t = e(lang.t("reopen"))
         );
     }
     if c.status != ConversationStatus::Resolved {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<form method=\"post\" action=\"{action}\" data-ajax>{h}<button type=\"submit\" id=\"btn-resolve\" class=\"primary\">{t}</button></form>\n",
+            "<form method=\"post\" action=\"{action}\" data-ajax>{h}<button type=\"submit\" id=\"btn-resolve\" class=\"primary\">{t}</button></form>",
             h = hidden("resolve"),
             t = e(lang.t("resolve"))
         );
     }
     // Snooze.
     let mut snooze = String::new();
-    for (v, k) in [("1h", "snooze_1h"), ("4h", "snooze_4h"), ("1d", "snooze_1d"), ("1w", "snooze_1w")] {
+    for (v, k) in [
+        ("1h", "snooze_1h"),
+        ("4h", "snooze_4h"),
+        ("1d", "snooze_1d"),
+        ("1w", "snooze_1w"),
+    ] {
         snooze.push_str(&option(v, lang.t(k), false));
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<form method=\"post\" action=\"{action}\" data-ajax class=\"inline\">{h}\
-         <select name=\"snooze\" aria-label=\"{t}\">{snooze}</select><button type=\"submit\">{t}</button></form>\n",
+         <select name=\"snooze\" aria-label=\"{t}\">{snooze}</select><button type=\"submit\">{t}</button></form>",
         h = hidden("snooze"),
         t = e(lang.t("snooze"))
     );
@@ -569,27 +604,27 @@ fn conversation_head(page: &AgentPage, c: &Conversation, contact_name: &str, dir
         let label = format!("{} ({})", a.name, presence_name(a.presence, lang));
         assignee.push_str(&option(&id, &label, cur == id));
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<form method=\"post\" action=\"{action}\" data-ajax data-autosubmit class=\"inline\">{h}\
          <label>{t}<select name=\"assignee\" id=\"assignee\">{assignee}</select></label>\
-         <noscript><button type=\"submit\">{save}</button></noscript></form>\n",
+         <noscript><button type=\"submit\">{save}</button></noscript></form>",
         h = hidden("assign"),
         t = e(lang.t("assignee")),
         save = e(lang.t("save")),
     );
     if c.assignee_id != Some(page.actor.agent_id) {
-        let _ = write!(
+        let _ = writeln!(
             s,
             "<form method=\"post\" action=\"{action}\" data-ajax>{h}<input type=\"hidden\" name=\"assignee\" value=\"me\">\
-             <button type=\"submit\" id=\"btn-assign-me\">{t}</button></form>\n",
+             <button type=\"submit\" id=\"btn-assign-me\">{t}</button></form>",
             h = hidden("assign"),
             t = e(lang.t("assign_me"))
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<details class=\"more-actions\" data-open-wide><summary>{}</summary><div class=\"actions\">\n",
+        "<details class=\"more-actions\" data-open-wide><summary>{}</summary><div class=\"actions\">",
         e(lang.t("more_actions"))
     );
     // Team.
@@ -599,11 +634,11 @@ fn conversation_head(page: &AgentPage, c: &Conversation, contact_name: &str, dir
         let id = t.id.to_string();
         team.push_str(&option(&id, &t.name, cur_team == id));
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<form method=\"post\" action=\"{action}\" data-ajax data-autosubmit class=\"inline\">{h}\
          <label>{t}<select name=\"team\">{team}</select></label>\
-         <noscript><button type=\"submit\">{save}</button></noscript></form>\n",
+         <noscript><button type=\"submit\">{save}</button></noscript></form>",
         h = hidden("team"),
         t = e(lang.t("team")),
         save = e(lang.t("save")),
@@ -611,23 +646,27 @@ fn conversation_head(page: &AgentPage, c: &Conversation, contact_name: &str, dir
     // Priority.
     let mut prio = String::new();
     for p in Priority::ALL {
-        prio.push_str(&option(p.as_str(), priority_name(*p, lang), c.priority == *p));
+        prio.push_str(&option(
+            p.as_str(),
+            priority_name(*p, lang),
+            c.priority == *p,
+        ));
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<form method=\"post\" action=\"{action}\" data-ajax data-autosubmit class=\"inline\">{h}\
          <label>{t}<select name=\"priority\">{prio}</select></label>\
-         <noscript><button type=\"submit\">{save}</button></noscript></form>\n",
+         <noscript><button type=\"submit\">{save}</button></noscript></form>",
         h = hidden("priority"),
         t = e(lang.t("priority")),
         save = e(lang.t("save")),
     );
     // Labels.
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<form method=\"post\" action=\"{action}\" data-ajax class=\"inline labels-form\">{h}\
          <label>{t}<input type=\"text\" name=\"labels\" value=\"{labels}\" placeholder=\"{hint}\"></label>\
-         <button type=\"submit\">{save}</button></form>\n",
+         <button type=\"submit\">{save}</button></form>",
         h = hidden("labels"),
         t = e(lang.t("labels")),
         labels = e(&c.labels.join(", ")),
@@ -663,7 +702,11 @@ fn sidebar(
     }
     s.push_str("</ul>\n");
     if let Some(attrs) = contact.attributes.as_object().filter(|o| !o.is_empty()) {
-        let _ = writeln!(s, "<h3>{}</h3>\n<dl class=\"attributes\">", e(lang.t("attributes")));
+        let _ = writeln!(
+            s,
+            "<h3>{}</h3>\n<dl class=\"attributes\">",
+            e(lang.t("attributes"))
+        );
         for (k, v) in attrs {
             let v = match v {
                 serde_json::Value::String(t) => t.clone(),
@@ -688,7 +731,11 @@ fn sidebar(
         let _ = writeln!(
             s,
             "<li{cur}><a href=\"/inbox/c/{id}\">#{id}</a> <span class=\"badge status-{st}\">{stn}</span> {time}</li>",
-            cur = if c.id == current { " class=\"current\"" } else { "" },
+            cur = if c.id == current {
+                " class=\"current\""
+            } else {
+                ""
+            },
             id = c.id,
             st = c.status.as_str(),
             stn = e(status_name(c.status, lang)),
@@ -743,7 +790,11 @@ fn reply_form(page: &AgentPage, c: &Conversation, draft: Option<(&str, &str)>) -
         note_l = e(lang.t("note")),
         ph_reply = e(lang.t("reply_placeholder")),
         ph_note = e(lang.t("note_placeholder")),
-        ph = e(lang.t(if op == "note" { "note_placeholder" } else { "reply_placeholder" })),
+        ph = e(lang.t(if op == "note" {
+            "note_placeholder"
+        } else {
+            "reply_placeholder"
+        })),
         text = e(text),
         canned_l = e(lang.t("canned")),
         via_l = e(lang.t("send_via")),
@@ -764,7 +815,10 @@ async fn render_conversation(
     let lang = page.lang;
     let conv = state.services.get_conversation(&page.actor, id).await?;
     let dir = Directory::load(state, page).await?;
-    let contact = state.services.get_contact(&page.actor, conv.contact_id).await?;
+    let contact = state
+        .services
+        .get_contact(&page.actor, conv.contact_id)
+        .await?;
     let contact_name = display_name(&contact, lang);
     let history = whole_history(state, page, contact.id).await?;
     let contact_convs = state
@@ -785,7 +839,11 @@ async fn render_conversation(
     let pane = list_pane(state, page, q, &dir, Some(id)).await?;
     let mut timeline = String::from("<ol id=\"timeline\" class=\"timeline\">\n");
     if history.is_empty() {
-        let _ = writeln!(timeline, "<li class=\"empty\">{}</li>", e(lang.t("no_messages")));
+        let _ = writeln!(
+            timeline,
+            "<li class=\"empty\">{}</li>",
+            e(lang.t("no_messages"))
+        );
     }
     for m in &history {
         timeline.push_str(&message_item(m, id, &contact_name, &dir, lang));
@@ -807,7 +865,12 @@ async fn render_conversation(
     // Used by the script to render live messages like the server does.
     let mut agents_attr = String::new();
     for a in &dir.agents {
-        let _ = write!(agents_attr, "<li data-agent-id=\"{}\">{}</li>", a.id, e(&a.name));
+        let _ = write!(
+            agents_attr,
+            "<li data-agent-id=\"{}\">{}</li>",
+            a.id,
+            e(&a.name)
+        );
     }
     let templates = format!(
         "<ul id=\"agent-names\" hidden>{agents_attr}</ul>\n\
@@ -817,7 +880,11 @@ async fn render_conversation(
          <span id=\"t-note\" hidden>{note}</span><span id=\"t-bot\" hidden>{bot}</span><span id=\"t-system\" hidden>{system}</span><span id=\"t-agent\" hidden>{agent}</span>",
         channels = Channel::ALL
             .iter()
-            .map(|c| format!("<li data-channel=\"{}\">{}</li>", c.as_str(), e(channel_name(*c, lang))))
+            .map(|c| format!(
+                "<li data-channel=\"{}\">{}</li>",
+                c.as_str(),
+                e(channel_name(*c, lang))
+            ))
             .collect::<String>(),
         note = e(lang.t("note_short")),
         bot = e(lang.t("bot")),
@@ -905,7 +972,10 @@ async fn apply(
             }
             let channel = match form.channel.as_deref().unwrap_or("") {
                 "" => None,
-                c => Some(c.parse::<Channel>().map_err(|_| bad_value(lang, "channel"))?),
+                c => Some(
+                    c.parse::<Channel>()
+                        .map_err(|_| bad_value(lang, "channel"))?,
+                ),
             };
             let m = s
                 .add_message(
@@ -1011,11 +1081,9 @@ pub async fn conversation_action(
             axum::Json(json!({ "ok": true, "conversation": c })).into_response()
         }
         (Ok(_), false) => Redirect::to(&format!("/inbox/c/{id}?{}", q.to_query())).into_response(),
-        (Err((status, message)), true) => (
-            status,
-            axum::Json(json!({ "ok": false, "error": message })),
-        )
-            .into_response(),
+        (Err((status, message)), true) => {
+            (status, axum::Json(json!({ "ok": false, "error": message }))).into_response()
+        }
         (Err((status, message)), false) => {
             let draft = match form.op.as_str() {
                 "reply" | "note" => Some((form.op.as_str(), form.text.as_deref().unwrap_or(""))),
@@ -1082,14 +1150,9 @@ pub async fn presence(
                 .unwrap_or_else(|| "/inbox".into());
             Redirect::to(&back).into_response()
         }
-        (Err((status, message)), true) => (
-            status,
-            axum::Json(json!({ "ok": false, "error": message })),
-        )
-            .into_response(),
-        (Err((_, message)), false) => error_page(
-            lang,
-            &ServiceError::invalid("presence", message),
-        ),
+        (Err((status, message)), true) => {
+            (status, axum::Json(json!({ "ok": false, "error": message }))).into_response()
+        }
+        (Err((_, message)), false) => error_page(lang, &ServiceError::invalid("presence", message)),
     }
 }

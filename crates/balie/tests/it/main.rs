@@ -12,5 +12,5 @@ mod harness;
 mod isolation;
 mod openapi;
 mod storage;
-mod widget;
 mod ui;
+mod widget;

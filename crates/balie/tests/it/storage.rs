@@ -400,9 +400,17 @@ async fn storage_conversation_filters_and_updates() {
             .member_ids,
         vec![agent.id]
     );
-    let inbox = inboxes::create_inbox(tx.conn(), a, "Chat", Channel::WebChat, &json!({"x": 1}), Some("wgt_test"), 1)
-        .await
-        .unwrap();
+    let inbox = inboxes::create_inbox(
+        tx.conn(),
+        a,
+        "Chat",
+        Channel::WebChat,
+        &json!({"x": 1}),
+        Some("wgt_test"),
+        1,
+    )
+    .await
+    .unwrap();
     let c = contacts::create_contact(tx.conn(), a, None, &json!({}), 1)
         .await
         .unwrap();

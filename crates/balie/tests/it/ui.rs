@@ -77,7 +77,12 @@ impl Agent {
     }
 
     /// Posts a form as the script does (asking for JSON).
-    async fn form_json(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+    async fn form_json(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
         let res = self
             .http
             .post(app.url(path))
@@ -106,7 +111,10 @@ async fn ui_login_page_renders_in_dutch_and_english() {
     let http = client();
     let res = http.get(app.url("/login")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("script-src 'self'"), "{csp}");
     let nl = res.text().await.unwrap();
     assert!(nl.contains("<html lang=\"nl\">"), "{nl}");
@@ -116,10 +124,21 @@ async fn ui_login_page_renders_in_dutch_and_english() {
     assert!(!nl.contains("<script>") && !nl.contains(" style="), "{nl}");
 
     let res = http.get(app.url("/login?lang=en")).send().await.unwrap();
-    let cookies: Vec<_> = res.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect();
-    assert!(cookies.iter().any(|c| c.starts_with("balie_lang=en")), "{cookies:?}");
+    let cookies: Vec<_> = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("balie_lang=en")),
+        "{cookies:?}"
+    );
     let en = res.text().await.unwrap();
-    assert!(en.contains("<html lang=\"en\">") && en.contains("Password"), "{en}");
+    assert!(
+        en.contains("<html lang=\"en\">") && en.contains("Password"),
+        "{en}"
+    );
 
     let en = http
         .get(app.url("/login"))
@@ -141,7 +160,10 @@ async fn ui_login_page_renders_in_dutch_and_english() {
         .text()
         .await
         .unwrap();
-    assert!(nl.contains("Wachtwoord"), "the cookie beats Accept-Language");
+    assert!(
+        nl.contains("Wachtwoord"),
+        "the cookie beats Accept-Language"
+    );
 }
 
 #[tokio::test]
@@ -150,15 +172,27 @@ async fn ui_assets_are_served_as_files_with_their_types() {
     let http = client();
     let js = http.get(app.url("/assets/inbox.js")).send().await.unwrap();
     assert_eq!(js.status(), StatusCode::OK);
-    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
     let js = js.text().await.unwrap();
     assert!(js.contains("WebSocket"));
     // Data reaches the page only through textContent.
-    for bad in [".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "eval("] {
+    for bad in [
+        ".innerHTML",
+        ".outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+    ] {
         assert!(!js.contains(bad), "inbox.js uses {bad}");
     }
     let css = http.get(app.url("/assets/inbox.css")).send().await.unwrap();
-    assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(css.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
 }
 
 #[tokio::test]
@@ -202,7 +236,11 @@ async fn ui_login_form_sets_the_session_and_logout_ends_it() {
     // A wrong password: a readable message, the email kept (escaped).
     let res = http
         .post(app.url("/login?lang=en"))
-        .form(&[("email", "admin@shop.test\"><b>"), ("password", "nope"), ("next", "/inbox")])
+        .form(&[
+            ("email", "admin@shop.test\"><b>"),
+            ("password", "nope"),
+            ("next", "/inbox"),
+        ])
         .send()
         .await
         .unwrap();
@@ -210,19 +248,31 @@ async fn ui_login_form_sets_the_session_and_logout_ends_it() {
     assert!(session_cookie(&res).is_none());
     let page = res.text().await.unwrap();
     assert!(page.contains("Wrong email address or password."), "{page}");
-    assert!(page.contains("admin@shop.test&quot;&gt;&lt;b&gt;") && !page.contains("\"><b>"), "{page}");
+    assert!(
+        page.contains("admin@shop.test&quot;&gt;&lt;b&gt;") && !page.contains("\"><b>"),
+        "{page}"
+    );
 
     // The right one, with a `next` that tries to leave the site.
     let res = http
         .post(app.url("/login"))
-        .form(&[("email", "admin@shop.test"), ("password", PASSWORD), ("next", "//evil.example/")])
+        .form(&[
+            ("email", "admin@shop.test"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[LOCATION], "/inbox");
     let cookie = session_cookie(&res).expect("session cookie");
-    let res = http.get(app.url("/inbox")).header(COOKIE, &cookie).send().await.unwrap();
+    let res = http
+        .get(app.url("/inbox"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let inbox = res.text().await.unwrap();
     let csrf = inbox
@@ -234,14 +284,39 @@ async fn ui_login_form_sets_the_session_and_logout_ends_it() {
     assert!(!csrf.is_empty());
 
     // Logging out needs the CSRF token.
-    let res = http.post(app.url("/logout")).header(COOKIE, &cookie).form(&[("csrf", "wrong")]).send().await.unwrap();
+    let res = http
+        .post(app.url("/logout"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let res = http.get(app.url("/inbox")).header(COOKIE, &cookie).send().await.unwrap();
+    let res = http
+        .get(app.url("/inbox"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "still logged in");
-    let res = http.post(app.url("/logout")).header(COOKIE, &cookie).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let res = http
+        .post(app.url("/logout"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(res.headers()[LOCATION].to_str().unwrap().starts_with("/login?bye=1"));
-    let res = http.get(app.url("/inbox")).header(COOKIE, &cookie).send().await.unwrap();
+    assert!(res.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .starts_with("/login?bye=1"));
+    let res = http
+        .get(app.url("/inbox"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "the session is gone");
 }
 
@@ -257,13 +332,34 @@ async fn cross_channel_customer(app: &TestApp) -> (i64, i64, i64) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{contact}");
     let contact_id = contact["id"].as_i64().unwrap();
-    let first = app.inbound("whatsapp", "phone", "+31612345678", "Waar is mijn pakketje?").await;
+    let first = app
+        .inbound(
+            "whatsapp",
+            "phone",
+            "+31612345678",
+            "Waar is mijn pakketje?",
+        )
+        .await;
     let c1 = first["conversation"]["id"].as_i64().unwrap();
-    let mail = app.inbound("email", "email", "fenna@example.nl", "Ik heb nog steeds niets ontvangen.").await;
+    let mail = app
+        .inbound(
+            "email",
+            "email",
+            "fenna@example.nl",
+            "Ik heb nog steeds niets ontvangen.",
+        )
+        .await;
     assert_eq!(mail["conversation"]["id"].as_i64().unwrap(), c1);
-    let (status, _) = app.patch(&format!("/api/v1/conversations/{c1}"), json!({ "status": "resolved" })).await;
+    let (status, _) = app
+        .patch(
+            &format!("/api/v1/conversations/{c1}"),
+            json!({ "status": "resolved" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let sms = app.inbound("sms", "phone", "0612345678", "Pakket is binnen, bedankt!").await;
+    let sms = app
+        .inbound("sms", "phone", "0612345678", "Pakket is binnen, bedankt!")
+        .await;
     let c2 = sms["conversation"]["id"].as_i64().unwrap();
     assert_ne!(c1, c2, "a resolved conversation is not continued");
     (contact_id, c1, c2)
@@ -278,19 +374,37 @@ async fn ui_inbox_lists_conversations_and_the_page_shows_the_whole_history() {
     let (status, inbox) = agent.page(&app, "/inbox?status=all").await;
     assert_eq!(status, StatusCode::OK);
     assert!(inbox.contains("Fenna de Boer"), "{inbox}");
-    assert!(inbox.contains(&format!("href=\"/inbox/c/{c1}?")) && inbox.contains(&format!("href=\"/inbox/c/{c2}?")), "{inbox}");
+    assert!(
+        inbox.contains(&format!("href=\"/inbox/c/{c1}?"))
+            && inbox.contains(&format!("href=\"/inbox/c/{c2}?")),
+        "{inbox}"
+    );
     // The default filter is open conversations only.
     let (_, open) = agent.page(&app, "/inbox").await;
-    assert!(open.contains(&format!("/inbox/c/{c2}?")) && !open.contains(&format!("/inbox/c/{c1}?")), "{open}");
-    let (_, resolved) = agent.page(&app, "/inbox?status=resolved&channel=whatsapp").await;
-    assert!(resolved.contains(&format!("/inbox/c/{c1}?")) && !resolved.contains(&format!("/inbox/c/{c2}?")));
+    assert!(
+        open.contains(&format!("/inbox/c/{c2}?")) && !open.contains(&format!("/inbox/c/{c1}?")),
+        "{open}"
+    );
+    let (_, resolved) = agent
+        .page(&app, "/inbox?status=resolved&channel=whatsapp")
+        .await;
+    assert!(
+        resolved.contains(&format!("/inbox/c/{c1}?"))
+            && !resolved.contains(&format!("/inbox/c/{c2}?"))
+    );
     // Bad filter values are ignored, not a failure.
-    let (status, _) = agent.page(&app, "/inbox?status=bogus&assignee=x&team_id=y&cursor=-5").await;
+    let (status, _) = agent
+        .page(&app, "/inbox?status=bogus&assignee=x&team_id=y&cursor=-5")
+        .await;
     assert_eq!(status, StatusCode::OK);
 
     let (status, conv) = agent.page(&app, &format!("/inbox/c/{c2}")).await;
     assert_eq!(status, StatusCode::OK);
-    for text in ["Waar is mijn pakketje?", "Ik heb nog steeds niets ontvangen.", "Pakket is binnen, bedankt!"] {
+    for text in [
+        "Waar is mijn pakketje?",
+        "Ik heb nog steeds niets ontvangen.",
+        "Pakket is binnen, bedankt!",
+    ] {
         assert!(conv.contains(text), "history lacks {text:?}");
     }
     for chan in [">WhatsApp<", ">E-mail<", ">SMS<"] {
@@ -301,15 +415,32 @@ async fn ui_inbox_lists_conversations_and_the_page_shows_the_whole_history() {
     assert!(first < last, "oldest first");
     // The earlier conversation's messages link to it; the sidebar shows the contact.
     assert!(conv.contains(&format!("href=\"/inbox/c/{c1}\"")));
-    assert!(conv.contains("+31612345678") && conv.contains("fenna@example.nl") && conv.contains("K-1001"));
+    assert!(
+        conv.contains("+31612345678")
+            && conv.contains("fenna@example.nl")
+            && conv.contains("K-1001")
+    );
     assert!(conv.contains(&format!("data-conversation-id=\"{c2}\"")));
     assert!(conv.contains("name=\"csrf-token\""));
 
     // English on request, remembered in a cookie.
-    let res = agent.http.get(app.url(&format!("/inbox/c/{c2}?lang=en"))).header(COOKIE, &agent.cookie).send().await.unwrap();
-    assert!(res.headers().get_all(SET_COOKIE).iter().any(|v| v.to_str().unwrap().starts_with("balie_lang=en")));
+    let res = agent
+        .http
+        .get(app.url(&format!("/inbox/c/{c2}?lang=en")))
+        .header(COOKIE, &agent.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("balie_lang=en")));
     let en = res.text().await.unwrap();
-    assert!(en.contains("Whole history, every channel") && en.contains(">Email<"), "{en}");
+    assert!(
+        en.contains("Whole history, every channel") && en.contains(">Email<"),
+        "{en}"
+    );
 
     let (status, missing) = agent.page(&app, "/inbox/c/999999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -326,26 +457,70 @@ async fn ui_replies_notes_and_actions_work_with_and_without_the_script() {
     let path = format!("/inbox/c/{cid}");
 
     // Without the script: a form post and a redirect back.
-    let res = agent.form(&app, &path, &[("csrf", &agent.csrf), ("op", "reply"), ("text", "Fijn om te horen!"), ("channel", "")]).await;
+    let res = agent
+        .form(
+            &app,
+            &path,
+            &[
+                ("csrf", &agent.csrf),
+                ("op", "reply"),
+                ("text", "Fijn om te horen!"),
+                ("channel", ""),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     // With the script: JSON back, with the stored message.
-    let (status, body) = agent.form_json(&app, &path, &[("csrf", &agent.csrf), ("op", "note"), ("text", "Klant is tevreden")]).await;
+    let (status, body) = agent
+        .form_json(
+            &app,
+            &path,
+            &[
+                ("csrf", &agent.csrf),
+                ("op", "note"),
+                ("text", "Klant is tevreden"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["message"]["private"], true);
-    let (_, messages) = app.get(&format!("/api/v1/conversations/{cid}/messages")).await;
+    let (_, messages) = app
+        .get(&format!("/api/v1/conversations/{cid}/messages"))
+        .await;
     let msgs = messages["data"].as_array().unwrap();
-    let reply = msgs.iter().find(|m| m["text"] == "Fijn om te horen!").expect("reply stored");
-    assert_eq!(reply["channel"], "sms", "a reply follows the customer's last channel");
+    let reply = msgs
+        .iter()
+        .find(|m| m["text"] == "Fijn om te horen!")
+        .expect("reply stored");
+    assert_eq!(
+        reply["channel"], "sms",
+        "a reply follows the customer's last channel"
+    );
     assert_eq!(reply["private"], false);
 
     for (fields, check) in [
-        (vec![("op", "assign"), ("assignee", "me")], ("assignee_id", json!(app.admin_id))),
-        (vec![("op", "labels"), ("labels", "Retour, VIP ,")], ("labels", json!(["retour", "vip"]))),
-        (vec![("op", "priority"), ("priority", "high")], ("priority", json!("high"))),
-        (vec![("op", "snooze"), ("snooze", "4h")], ("status", json!("snoozed"))),
+        (
+            vec![("op", "assign"), ("assignee", "me")],
+            ("assignee_id", json!(app.admin_id)),
+        ),
+        (
+            vec![("op", "labels"), ("labels", "Retour, VIP ,")],
+            ("labels", json!(["retour", "vip"])),
+        ),
+        (
+            vec![("op", "priority"), ("priority", "high")],
+            ("priority", json!("high")),
+        ),
+        (
+            vec![("op", "snooze"), ("snooze", "4h")],
+            ("status", json!("snoozed")),
+        ),
         (vec![("op", "reopen")], ("status", json!("open"))),
         (vec![("op", "resolve")], ("status", json!("resolved"))),
-        (vec![("op", "assign"), ("assignee", "")], ("assignee_id", Value::Null)),
+        (
+            vec![("op", "assign"), ("assignee", "")],
+            ("assignee_id", Value::Null),
+        ),
     ] {
         let mut f = vec![("csrf", agent.csrf.as_str())];
         f.extend(fields.iter().copied());
@@ -355,47 +530,110 @@ async fn ui_replies_notes_and_actions_work_with_and_without_the_script() {
         assert_eq!(conv[check.0], check.1, "{fields:?}: {conv}");
     }
     let (_, page) = agent.page(&app, &path).await;
-    assert!(page.contains("id=\"btn-reopen\"") && !page.contains("id=\"btn-resolve\""), "resolved shows reopen");
+    assert!(
+        page.contains("id=\"btn-reopen\"") && !page.contains("id=\"btn-resolve\""),
+        "resolved shows reopen"
+    );
 
     // Bad input: a readable message, nothing stored, the text kept.
-    let (status, body) = agent.form_json(&app, &path, &[("csrf", &agent.csrf), ("op", "reply"), ("text", "   ")]).await;
+    let (status, body) = agent
+        .form_json(
+            &app,
+            &path,
+            &[("csrf", &agent.csrf), ("op", "reply"), ("text", "   ")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["error"].as_str().unwrap().contains("Typ eerst een bericht"), "{body}");
-    let (status, body) = agent.form_json(&app, &path, &[("csrf", &agent.csrf), ("op", "assign"), ("assignee", "987654")]).await;
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("Typ eerst een bericht"),
+        "{body}"
+    );
+    let (status, body) = agent
+        .form_json(
+            &app,
+            &path,
+            &[
+                ("csrf", &agent.csrf),
+                ("op", "assign"),
+                ("assignee", "987654"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, _) = agent.form_json(&app, &path, &[("csrf", &agent.csrf), ("op", "explode")]).await;
+    let (status, _) = agent
+        .form_json(&app, &path, &[("csrf", &agent.csrf), ("op", "explode")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let res = agent
-        .form(&app, &path, &[("csrf", &agent.csrf), ("op", "reply"), ("text", "Mijn lange concept <b>"), ("channel", "fax")])
+        .form(
+            &app,
+            &path,
+            &[
+                ("csrf", &agent.csrf),
+                ("op", "reply"),
+                ("text", "Mijn lange concept <b>"),
+                ("channel", "fax"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = res.text().await.unwrap();
-    assert!(page.contains("Mijn lange concept &lt;b&gt;</textarea>"), "the draft is back in the box");
+    assert!(
+        page.contains("Mijn lange concept &lt;b&gt;</textarea>"),
+        "the draft is back in the box"
+    );
     assert!(page.contains("class=\"error page-error\""));
 
     // A wrong CSRF token or another site's form changes nothing.
-    let (status, body) = agent.form_json(&app, &path, &[("csrf", "forged"), ("op", "reply"), ("text", "Gestolen")]).await;
+    let (status, body) = agent
+        .form_json(
+            &app,
+            &path,
+            &[("csrf", "forged"), ("op", "reply"), ("text", "Gestolen")],
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let res = agent
         .http
         .post(app.url(&path))
         .header(COOKIE, &agent.cookie)
         .header("origin", "http://evil.example")
-        .form(&[("csrf", agent.csrf.as_str()), ("op", "reply"), ("text", "Gestolen")])
+        .form(&[
+            ("csrf", agent.csrf.as_str()),
+            ("op", "reply"),
+            ("text", "Gestolen"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let (_, messages) = app.get(&format!("/api/v1/conversations/{cid}/messages")).await;
+    let (_, messages) = app
+        .get(&format!("/api/v1/conversations/{cid}/messages"))
+        .await;
     assert!(!messages.to_string().contains("Gestolen"));
     assert!(!messages.to_string().contains("Mijn lange concept"));
 
     // Presence.
-    let (status, _) = agent.form_json(&app, "/inbox/presence", &[("csrf", &agent.csrf), ("presence", "away")]).await;
+    let (status, _) = agent
+        .form_json(
+            &app,
+            "/inbox/presence",
+            &[("csrf", &agent.csrf), ("presence", "away")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (_, me) = app.get(&format!("/api/v1/agents/{}", app.admin_id)).await;
     assert_eq!(me["presence"], "away");
-    let (status, _) = agent.form_json(&app, "/inbox/presence", &[("csrf", &agent.csrf), ("presence", "asleep")]).await;
+    let (status, _) = agent
+        .form_json(
+            &app,
+            "/inbox/presence",
+            &[("csrf", &agent.csrf), ("presence", "asleep")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -430,15 +668,28 @@ async fn ui_hostile_customer_content_appears_only_escaped() {
         cid = m["conversation"]["id"].as_i64().unwrap();
     }
     let (status, conv) = app
-        .patch(&format!("/api/v1/conversations/{cid}"), json!({ "labels": [XSS[0], XSS[2]], "subject": XSS[1] }))
+        .patch(
+            &format!("/api/v1/conversations/{cid}"),
+            json!({ "labels": [XSS[0], XSS[2]], "subject": XSS[1] }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{conv}");
     let agent = login(&app).await;
     // An agent's note with a payload too.
-    let (status, _) = agent.form_json(&app, &format!("/inbox/c/{cid}"), &[("csrf", &agent.csrf), ("op", "note"), ("text", XSS[4])]).await;
+    let (status, _) = agent
+        .form_json(
+            &app,
+            &format!("/inbox/c/{cid}"),
+            &[("csrf", &agent.csrf), ("op", "note"), ("text", XSS[4])],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
 
-    for path in ["/inbox".to_string(), format!("/inbox/c/{cid}"), format!("/inbox?label={}", "%3Cscript%3E")] {
+    for path in [
+        "/inbox".to_string(),
+        format!("/inbox/c/{cid}"),
+        format!("/inbox?label={}", "%3Cscript%3E"),
+    ] {
         let (status, html) = agent.page(&app, &path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         for p in XSS {
@@ -446,7 +697,11 @@ async fn ui_hostile_customer_content_appears_only_escaped() {
         }
         for bad in ["<script>", "<svg", "<img", "<iframe", "href=\"javascript:"] {
             let at = html.find(bad).unwrap_or(0);
-            assert!(!html.contains(bad), "{path}: {bad} at {}", &html[at.saturating_sub(200)..(at + 50).min(html.len())]);
+            assert!(
+                !html.contains(bad),
+                "{path}: {bad} at {}",
+                &html[at.saturating_sub(200)..(at + 50).min(html.len())]
+            );
         }
     }
     let (_, html) = agent.page(&app, &format!("/inbox/c/{cid}")).await;
@@ -492,11 +747,21 @@ mod browser {
     }
 
     async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
-        if Command::new("chromedriver").arg("--version").output().is_err() {
-            eprintln!("NOTICE: chromedriver not found; skipping the browser test (apt-get install chromium chromium-driver)");
+        if Command::new("chromedriver")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!(
+                "NOTICE: chromedriver not found; skipping the browser test (apt-get install chromium chromium-driver)"
+            );
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -543,19 +808,50 @@ mod browser {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn ui_browser_live_inbox() {
-        let Some((_driver, c, _profile)) = browser().await else { return };
+        let Some((_driver, c, _profile)) = browser().await else {
+            return;
+        };
         let app = TestApp::spawn().await;
-        let first = app.inbound("whatsapp", "phone", "+31611111111", "Hallo, waar blijft mijn bestelling?").await;
+        let first = app
+            .inbound(
+                "whatsapp",
+                "phone",
+                "+31611111111",
+                "Hallo, waar blijft mijn bestelling?",
+            )
+            .await;
         let cid = first["conversation"]["id"].as_i64().unwrap();
 
         // Without a session the inbox sends the browser to the login page.
         c.goto(&app.url(&format!("/inbox/c/{cid}"))).await.unwrap();
         assert_eq!(c.current_url().await.unwrap().path(), "/login");
-        c.find(Locator::Css("input[name=email]")).await.unwrap().send_keys("admin@shop.test").await.unwrap();
-        c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-        c.wait().for_element(Locator::Css("#live.on")).await.unwrap();
-        assert_eq!(c.current_url().await.unwrap().path(), format!("/inbox/c/{cid}"), "back where the agent wanted to go");
+        c.find(Locator::Css("input[name=email]"))
+            .await
+            .unwrap()
+            .send_keys("admin@shop.test")
+            .await
+            .unwrap();
+        c.find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Css("#live.on"))
+            .await
+            .unwrap();
+        assert_eq!(
+            c.current_url().await.unwrap().path(),
+            format!("/inbox/c/{cid}"),
+            "back where the agent wanted to go"
+        );
 
         // A customer's message arrives live, hostile text shown as text.
         let hostile = "<img src=x onerror=alert(1)> nog steeds niets";
@@ -565,20 +861,40 @@ mod browser {
             json!(hostile)
         ))
         .await;
-        let injected = c.execute("return document.querySelectorAll('#timeline img, #timeline script').length", vec![]).await.unwrap();
+        let injected = c
+            .execute(
+                "return document.querySelectorAll('#timeline img, #timeline script').length",
+                vec![],
+            )
+            .await
+            .unwrap();
         assert_eq!(injected, json!(0));
 
         // The agent replies; the box empties and the reply is stored.
         let text = c.find(Locator::Css("#reply-text")).await.unwrap();
         text.send_keys("We zoeken het voor je uit!").await.unwrap();
-        c.find(Locator::Css("#reply button[type=submit]")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("#reply button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         until(&c, "the reply in the timeline", "return Array.from(document.querySelectorAll('#timeline .msg.out .text')).some(p => p.textContent === 'We zoeken het voor je uit!')").await;
         assert_eq!(text.prop("value").await.unwrap().as_deref(), Some(""));
-        let (_, messages) = app.get(&format!("/api/v1/conversations/{cid}/messages")).await;
+        let (_, messages) = app
+            .get(&format!("/api/v1/conversations/{cid}/messages"))
+            .await;
         assert!(messages.to_string().contains("We zoeken het voor je uit!"));
 
         // Another customer writes: the list shows an unread badge.
-        let other = app.inbound("web_chat", "email", "tim@example.nl", "Vraagje over retourneren").await;
+        let other = app
+            .inbound(
+                "web_chat",
+                "email",
+                "tim@example.nl",
+                "Vraagje over retourneren",
+            )
+            .await;
         let other_id = other["conversation"]["id"].as_i64().unwrap();
         until(&c, "the unread badge", &format!(
             "const r = document.querySelector('#conv-list .row[data-conversation-id=\"{other_id}\"]'); return !!r && r.classList.contains('unread')"
@@ -586,14 +902,34 @@ mod browser {
         .await;
 
         // Resolve with the button; the head refreshes to offer reopening.
-        c.find(Locator::Css("#btn-resolve")).await.unwrap().click().await.unwrap();
-        c.wait().for_element(Locator::Css("#btn-reopen")).await.unwrap();
+        c.find(Locator::Css("#btn-resolve"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Css("#btn-reopen"))
+            .await
+            .unwrap();
         let (_, conv) = app.get(&format!("/api/v1/conversations/{cid}")).await;
         assert_eq!(conv["status"], "resolved");
 
         // The session ends elsewhere; a send fails readably and keeps the text.
-        let session = c.get_all_cookies().await.unwrap().into_iter().find(|k| k.name() == "balie_session").unwrap();
-        let csrf = c.execute("return document.querySelector('meta[name=csrf-token]').content", vec![]).await.unwrap();
+        let session = c
+            .get_all_cookies()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|k| k.name() == "balie_session")
+            .unwrap();
+        let csrf = c
+            .execute(
+                "return document.querySelector('meta[name=csrf-token]').content",
+                vec![],
+            )
+            .await
+            .unwrap();
         let res = reqwest::Client::new()
             .post(app.url("/api/v1/auth/logout"))
             .header("cookie", format!("balie_session={}", session.value()))
@@ -604,12 +940,24 @@ mod browser {
         assert_eq!(res.status(), 204);
         let text = c.find(Locator::Css("#reply-text")).await.unwrap();
         text.send_keys("Dit mag niet verloren gaan").await.unwrap();
-        c.find(Locator::Css("#reply button[type=submit]")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("#reply button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         until(&c, "the error under the reply box", "const e = document.querySelector('#reply .form-error'); return !!e && !e.hidden && e.textContent.length > 0").await;
-        assert_eq!(text.prop("value").await.unwrap().as_deref(), Some("Dit mag niet verloren gaan"));
+        assert_eq!(
+            text.prop("value").await.unwrap().as_deref(),
+            Some("Dit mag niet verloren gaan")
+        );
 
         if let Ok(dir) = std::env::var("BALIE_SCREENSHOTS") {
-            std::fs::write(format!("{dir}/browser-test.png"), c.screenshot().await.unwrap()).unwrap();
+            std::fs::write(
+                format!("{dir}/browser-test.png"),
+                c.screenshot().await.unwrap(),
+            )
+            .unwrap();
         }
         c.close().await.unwrap();
     }
