@@ -9,6 +9,7 @@ pub mod extract;
 pub mod live;
 pub mod ui;
 pub mod widget;
+pub mod widget_hub;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -31,11 +32,13 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub services: Services,
+    pub widget_hub: std::sync::Arc<widget_hub::WidgetHub>,
 }
 
 /// The whole application as one router.
 pub fn router(services: Services) -> Router {
-    let state = AppState { services };
+    let widget_hub = widget_hub::WidgetHub::start(services.fanout.clone());
+    let state = AppState { services, widget_hub };
     let (api, _) = api::routes().split_for_parts();
     Router::new()
         .merge(api)

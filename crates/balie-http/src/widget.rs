@@ -6,6 +6,8 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Multipart, Request, State};
@@ -29,6 +31,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
+use crate::widget_hub::WidgetHub;
 use crate::AppState;
 
 const WIDGET_JS: &str = include_str!("../assets/widget.js");
@@ -382,7 +385,8 @@ async fn send_message(
     let message = s
         .widget_send(&session, &body.text, body.client_id.as_deref(), attachments)
         .await?;
-    let names = s.agent_names(session.account_id).await?;
+    // The visitor's own message names no agent.
+    let names = std::collections::HashMap::new();
     Ok((StatusCode::CREATED, Json(widget_message(&message, &names))))
 }
 
@@ -400,18 +404,34 @@ async fn upload(
         s.now(),
     )?;
     let bad = |m: &str| ApiError::bad_request("invalid_upload", m.to_string());
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "files are at most 10 MB");
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "files are at most 10 MB",
+        )
+    };
     let (mut file, mut client_id) = (None, None);
-    while let Some(field) = multipart.next_field().await.map_err(|e| bad(&e.body_text()))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(&e.body_text()))?
+    {
         match field.name() {
             Some("file") => {
                 let name = field.file_name().unwrap_or("bestand").to_string();
                 let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { bad(&e.body_text()) }
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        too_large()
+                    } else {
+                        bad(&e.body_text())
+                    }
                 })?;
                 file = Some((name, bytes));
             }
-            Some("client_id") => client_id = Some(field.text().await.map_err(|e| bad(&e.body_text()))?),
+            Some("client_id") => {
+                client_id = Some(field.text().await.map_err(|e| bad(&e.body_text()))?)
+            }
             _ => {}
         }
     }
@@ -426,14 +446,19 @@ async fn upload(
             "only PNG, JPEG, GIF, WebP images and PDF files",
         ));
     }
-    let names = s.agent_names(session.account_id).await?;
+    let names = std::collections::HashMap::new();
     // A resend of an upload whose answer got lost is stored once.
-    if let Some(existing) = s.widget_message_by_client_id(&session, client_id.as_deref()).await? {
+    if let Some(existing) = s
+        .widget_message_by_client_id(&session, client_id.as_deref())
+        .await?
+    {
         return Ok((StatusCode::OK, Json(widget_message(&existing, &names))));
     }
     let meta = s.widget_attachment(&session, &name, &bytes).await?;
     let session = s.widget_session_by_id(session.id).await?;
-    let message = s.widget_send(&session, "", client_id.as_deref(), vec![meta]).await?;
+    let message = s
+        .widget_send(&session, "", client_id.as_deref(), vec![meta])
+        .await?;
     Ok((StatusCode::CREATED, Json(widget_message(&message, &names))))
 }
 
@@ -540,11 +565,12 @@ async fn signal(
 /// and agent typing, until the receiver goes away.
 async fn feed(
     services: Services,
+    hub: Arc<WidgetHub>,
     mut session: WidgetSession,
     after: i64,
     tx: mpsc::Sender<(Option<i64>, serde_json::Value)>,
 ) {
-    let mut live = services.fanout.subscribe();
+    let mut sub = hub.subscribe(session.id, session.contact_id);
     let mut names = services
         .agent_names(session.account_id)
         .await
@@ -614,9 +640,15 @@ async fn feed(
     loop {
         let received = tokio::select! {
             _ = tx.closed() => return,
-            r = live.recv() => r,
+            r = sub.rx.recv() => r,
         };
-        match received.as_deref() {
+        let Some(received) = received else { return };
+        let received: Result<&Live, &RecvError> = if sub.lagged.swap(false, Ordering::Relaxed) {
+            Err(&RecvError::Lagged(0))
+        } else {
+            Ok(&received)
+        };
+        match received {
             Ok(Live::Event(event))
                 if event.account_id == session.account_id
                     && event.contact_id.is_some()
@@ -654,10 +686,15 @@ async fn feed(
                     return;
                 }
             }
-            Ok(Live::SessionContact { session_id, contact_id, .. }) if *session_id == session.id => {
+            Ok(Live::SessionContact {
+                session_id,
+                contact_id,
+                ..
+            }) if *session_id == session.id => {
                 // The visitor's first message made their contact: from now on
                 // their conversation's events are theirs.
                 session.contact_id = Some(*contact_id);
+                sub.contact_id = Some(*contact_id);
             }
             Ok(_) => {}
             Err(&RecvError::Lagged(_)) => {
@@ -685,9 +722,8 @@ async fn ws(
     Query(p): Query<WsParams>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let services = state.services.clone();
-    crate::live::tuned(upgrade)
-        .on_upgrade(move |socket| serve_ws(socket, services, session, p.after))
+    let (services, hub) = (state.services.clone(), state.widget_hub.clone());
+    crate::live::tuned(upgrade).on_upgrade(move |socket| serve_ws(socket, services, hub, session, p.after))
 }
 
 #[derive(Debug, Deserialize)]
@@ -699,9 +735,15 @@ struct WsParams {
     session: Option<String>,
 }
 
-async fn serve_ws(mut socket: WebSocket, services: Services, mut session: WidgetSession, after: i64) {
+async fn serve_ws(
+    mut socket: WebSocket,
+    services: Services,
+    hub: Arc<WidgetHub>,
+    mut session: WidgetSession,
+    after: i64,
+) {
     let (tx, mut rx) = mpsc::channel(256);
-    tokio::spawn(feed(services.clone(), session.clone(), after, tx));
+    tokio::spawn(feed(services.clone(), hub, session.clone(), after, tx));
     loop {
         tokio::select! {
             out = rx.recv() => match out {
@@ -749,7 +791,7 @@ async fn sse(
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(p.after);
     let (tx, rx) = mpsc::channel(256);
-    tokio::spawn(feed(state.services.clone(), session, after, tx));
+    tokio::spawn(feed(state.services.clone(), state.widget_hub.clone(), session, after, tx));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         let (id, frame) = rx.recv().await?;
         let mut event = SseEvent::default().data(frame.to_string());

@@ -736,6 +736,13 @@ impl Services {
 }
 
 impl Services {
+    /// The account's newest event id (0 if none): pages render it so their
+    /// live socket resumes there.
+    pub async fn last_event_id(&self, actor: &Actor) -> Result<i64> {
+        let mut conn = self.store.read().await?;
+        Ok(balie_storage::events::last_id(&mut conn, actor.account_id).await?)
+    }
+
     /// Tells the other agents (and, for agents typing, the customer) that
     /// someone is typing in or viewing a conversation. Nothing is stored.
     pub async fn signal(
@@ -745,7 +752,8 @@ impl Services {
         kind: crate::SignalKind,
     ) -> Result<()> {
         let mut conn = self.store.read().await?;
-        let conversation = conversations::get_conversation(&mut conn, actor.account_id, conversation_id).await?;
+        let conversation =
+            conversations::get_conversation(&mut conn, actor.account_id, conversation_id).await?;
         let agent = accounts::get_agent(&mut conn, actor.account_id, actor.agent_id).await?;
         self.fanout.publish(crate::Live::Signal(crate::Signal {
             account_id: actor.account_id,

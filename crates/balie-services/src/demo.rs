@@ -260,6 +260,7 @@ impl Services {
                 self.update_conversation(&admin, cid, patch).await?;
             }
         }
+        self.seed_demo_orders(&admin).await?;
         Ok(Demo {
             bootstrapped: boot,
             contacts,

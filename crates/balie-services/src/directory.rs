@@ -291,8 +291,8 @@ impl Services {
         check_inbox_settings(&settings)?;
         // A web-chat inbox gets its public widget token and the secret shops
         // sign customer ids with.
-        let public_token =
-            (channel == Channel::WebChat).then(|| crate::auth::new_secret("wgt_")[..28].to_string());
+        let public_token = (channel == Channel::WebChat)
+            .then(|| crate::auth::new_secret("wgt_")[..28].to_string());
         if channel == Channel::WebChat {
             if let Some(obj) = settings.as_object_mut() {
                 obj.entry("identity_secret")
@@ -385,14 +385,23 @@ fn check_inbox_settings(settings: &serde_json::Value) -> Result<()> {
         hours.validate()?;
     }
     if let Some(origins) = settings.get("allowed_origins") {
-        let ok = origins.as_array().is_some_and(|a| a.iter().all(|o| o.as_str().is_some_and(|s| s.starts_with("http"))));
+        let ok = origins.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|o| o.as_str().is_some_and(|s| s.starts_with("http")))
+        });
         if !ok {
-            return Err(ServiceError::invalid("settings.allowed_origins", "a list of origins such as https://shop.example"));
+            return Err(ServiceError::invalid(
+                "settings.allowed_origins",
+                "a list of origins such as https://shop.example",
+            ));
         }
     }
     if let Some(secret) = settings.get("identity_secret") {
-        if !secret.as_str().is_some_and(|s| s.len() >= 16) {
-            return Err(ServiceError::invalid("settings.identity_secret", "a string of at least 16 characters"));
+        if secret.as_str().is_none_or(|s| s.len() < 16) {
+            return Err(ServiceError::invalid(
+                "settings.identity_secret",
+                "a string of at least 16 characters",
+            ));
         }
     }
     Ok(())

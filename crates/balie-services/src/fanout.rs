@@ -18,7 +18,11 @@ pub enum Live {
     /// A passing signal; missing one is harmless.
     Signal(Signal),
     /// An anonymous widget session got its contact at the first message.
-    SessionContact { account_id: i64, session_id: i64, contact_id: i64 },
+    SessionContact {
+        account_id: i64,
+        session_id: i64,
+        contact_id: i64,
+    },
 }
 
 impl Live {

@@ -41,7 +41,10 @@ mod tests {
         for _ in 0..3 {
             l.hit("ip", 3, 1000, 0).unwrap();
         }
-        assert!(matches!(l.hit("ip", 3, 1000, 500), Err(ServiceError::RateLimited { .. })));
+        assert!(matches!(
+            l.hit("ip", 3, 1000, 500),
+            Err(ServiceError::RateLimited { .. })
+        ));
         l.hit("other", 3, 1000, 500).unwrap();
         l.hit("ip", 3, 1000, 1000).unwrap();
     }

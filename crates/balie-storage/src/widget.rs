@@ -58,17 +58,29 @@ pub async fn create_session(
     .await?)
 }
 
-const SESSION_SELECT: &str = "SELECT s.id, s.account_id, s.inbox_id, COALESCE(c.merged_into_id, s.contact_id) AS contact_id,
+const SESSION_SELECT: &str =
+    "SELECT s.id, s.account_id, s.inbox_id, COALESCE(c.merged_into_id, s.contact_id) AS contact_id,
         s.visitor_name, s.visitor_email, s.verified, s.customer_id, s.locale
         FROM widget_sessions s LEFT JOIN contacts c ON c.id = s.contact_id";
 
 /// The session of a token hash. A merged contact's session follows the merge.
-pub async fn session_by_hash(conn: &mut Conn, token_hash: &str) -> Result<Option<WidgetSession>, StorageError> {
+pub async fn session_by_hash(
+    conn: &mut Conn,
+    token_hash: &str,
+) -> Result<Option<WidgetSession>, StorageError> {
     let sql = format!("{SESSION_SELECT} WHERE s.token_hash = $1");
-    session_from(sqlx::query(&sql).bind(token_hash).fetch_optional(conn).await?)
+    session_from(
+        sqlx::query(&sql)
+            .bind(token_hash)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
-pub async fn session_by_id(conn: &mut Conn, id: i64) -> Result<Option<WidgetSession>, StorageError> {
+pub async fn session_by_id(
+    conn: &mut Conn,
+    id: i64,
+) -> Result<Option<WidgetSession>, StorageError> {
     let sql = format!("{SESSION_SELECT} WHERE s.id = $1");
     session_from(sqlx::query(&sql).bind(id).fetch_optional(conn).await?)
 }
@@ -90,17 +102,28 @@ fn session_from(row: Option<sqlx::any::AnyRow>) -> Result<Option<WidgetSession>,
 
 /// Binds an anonymous session to the contact made at its first message;
 /// false when another request bound it first.
-pub async fn bind_contact(conn: &mut Conn, session_id: i64, contact_id: i64) -> Result<bool, StorageError> {
-    let done = sqlx::query("UPDATE widget_sessions SET contact_id = $1 WHERE id = $2 AND contact_id IS NULL")
-        .bind(contact_id)
-        .bind(session_id)
-        .execute(conn)
-        .await?;
+pub async fn bind_contact(
+    conn: &mut Conn,
+    session_id: i64,
+    contact_id: i64,
+) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE widget_sessions SET contact_id = $1 WHERE id = $2 AND contact_id IS NULL",
+    )
+    .bind(contact_id)
+    .bind(session_id)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Remembers what an anonymous visitor told about themselves.
-pub async fn set_visitor_details(conn: &mut Conn, session_id: i64, name: Option<&str>, email: Option<&str>) -> Result<(), StorageError> {
+pub async fn set_visitor_details(
+    conn: &mut Conn,
+    session_id: i64,
+    name: Option<&str>,
+    email: Option<&str>,
+) -> Result<(), StorageError> {
     sqlx::query("UPDATE widget_sessions SET visitor_name = COALESCE($1, visitor_name), visitor_email = COALESCE($2, visitor_email) WHERE id = $3")
         .bind(name)
         .bind(email)

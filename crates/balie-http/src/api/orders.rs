@@ -449,7 +449,10 @@ pub async fn get_connector(
     auth: Auth,
 ) -> ApiResult<Json<ConnectorResponse>> {
     Ok(Json(
-        s.services.commerce_connector_info(&auth.actor).await?.into(),
+        s.services
+            .commerce_connector_info(&auth.actor)
+            .await?
+            .into(),
     ))
 }
 

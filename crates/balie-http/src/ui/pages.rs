@@ -103,9 +103,7 @@ impl Directory {
         let teams = s.list_teams(&page.actor, all).await?.data;
         let inboxes = s.list_inboxes(&page.actor, all).await?.data;
         // The live socket resumes from here, so the page and the stream meet.
-        let mut conn = s.store.read().await?;
-        let last_event_id =
-            balie_storage::events::last_id(&mut conn, page.actor.account_id).await?;
+        let last_event_id = s.last_event_id(&page.actor).await?;
         Ok(Directory {
             agents,
             teams,

@@ -59,7 +59,9 @@ fn client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-async fn get_json(req: reqwest::RequestBuilder) -> std::result::Result<Option<Value>, CommerceError> {
+async fn get_json(
+    req: reqwest::RequestBuilder,
+) -> std::result::Result<Option<Value>, CommerceError> {
     let res = req
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
@@ -108,11 +110,13 @@ fn price_of(v: Option<&Value>) -> Option<String> {
 /// Keeps only what is a valid email or phone: shops hold typos, and one
 /// bad phone number must not stop the order from syncing.
 fn valid_email(v: Option<&str>) -> Option<String> {
-    v.and_then(|e| EmailAddress::parse(e).ok()).map(EmailAddress::into_string)
+    v.and_then(|e| EmailAddress::parse(e).ok())
+        .map(EmailAddress::into_string)
 }
 
 fn valid_phone(v: Option<&str>) -> Option<String> {
-    v.and_then(|p| PhoneE164::parse(p).ok()).map(PhoneE164::into_string)
+    v.and_then(|p| PhoneE164::parse(p).ok())
+        .map(PhoneE164::into_string)
 }
 
 fn items_of(list: Option<&Value>, price_key: &str) -> Option<Vec<OrderItemInput>> {
@@ -123,10 +127,7 @@ fn items_of(list: Option<&Value>, price_key: &str) -> Option<Vec<OrderItemInput>
                 let name = str_at(item, &["name"]).or_else(|| str_at(item, &["title"]))?;
                 Some(OrderItemInput {
                     name: name.to_string(),
-                    quantity: item
-                        .get("quantity")?
-                        .as_i64()
-                        .filter(|q| *q >= 1)?,
+                    quantity: item.get("quantity")?.as_i64().filter(|q| *q >= 1)?,
                     price: price_of(item.get(price_key)),
                 })
             })
@@ -234,7 +235,12 @@ pub fn woocommerce_order(o: &Value) -> Option<OrderInput> {
             .parse::<OrderStatus>()
             .unwrap_or(OrderStatus::Processing),
     };
-    let t = |key: &str| tracking.as_ref().and_then(|t| str_at(t, &[key])).map(String::from);
+    let t = |key: &str| {
+        tracking
+            .as_ref()
+            .and_then(|t| str_at(t, &[key]))
+            .map(String::from)
+    };
     let customer_id = o
         .get("customer_id")
         .and_then(Value::as_i64)
@@ -286,7 +292,10 @@ impl Shopify {
             .header("X-Shopify-Access-Token", &self.access_token)
     }
 
-    async fn orders(&self, req: reqwest::RequestBuilder) -> std::result::Result<Vec<OrderInput>, CommerceError> {
+    async fn orders(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> std::result::Result<Vec<OrderInput>, CommerceError> {
         let body = get_json(req).await?.unwrap_or(Value::Null);
         Ok(body
             .get("orders")
@@ -297,7 +306,10 @@ impl Shopify {
 }
 
 impl CommerceConnector for Shopify {
-    async fn fetch_order(&self, number: &str) -> std::result::Result<Option<OrderInput>, CommerceError> {
+    async fn fetch_order(
+        &self,
+        number: &str,
+    ) -> std::result::Result<Option<OrderInput>, CommerceError> {
         let req = self
             .get("orders.json")
             .query(&[("name", format!("#{number}").as_str()), ("status", "any")]);
@@ -308,7 +320,10 @@ impl CommerceConnector for Shopify {
             .find(|o| normalise_order_number(&o.number).is_ok_and(|n| n == number)))
     }
 
-    async fn orders_for_email(&self, email: &str) -> std::result::Result<Vec<OrderInput>, CommerceError> {
+    async fn orders_for_email(
+        &self,
+        email: &str,
+    ) -> std::result::Result<Vec<OrderInput>, CommerceError> {
         let req = self
             .get("customers/search.json")
             .query(&[("query", format!("email:{email}").as_str())]);
@@ -316,7 +331,12 @@ impl CommerceConnector for Shopify {
         let ids: Vec<String> = body
             .get("customers")
             .and_then(Value::as_array)
-            .map(|c| c.iter().filter_map(|c| text_of(c.get("id"))).take(5).collect())
+            .map(|c| {
+                c.iter()
+                    .filter_map(|c| text_of(c.get("id")))
+                    .take(5)
+                    .collect()
+            })
             .unwrap_or_default();
         let mut out = Vec::new();
         for id in ids {
@@ -367,7 +387,10 @@ impl WooCommerce {
 }
 
 impl CommerceConnector for WooCommerce {
-    async fn fetch_order(&self, number: &str) -> std::result::Result<Option<OrderInput>, CommerceError> {
+    async fn fetch_order(
+        &self,
+        number: &str,
+    ) -> std::result::Result<Option<OrderInput>, CommerceError> {
         let wanted = |o: &OrderInput| normalise_order_number(&o.number).is_ok_and(|n| n == number);
         // Without a sequential-numbers plugin the order number is the id.
         if number.chars().all(|c| c.is_ascii_digit()) {
@@ -388,7 +411,10 @@ impl CommerceConnector for WooCommerce {
             .find(wanted))
     }
 
-    async fn orders_for_email(&self, email: &str) -> std::result::Result<Vec<OrderInput>, CommerceError> {
+    async fn orders_for_email(
+        &self,
+        email: &str,
+    ) -> std::result::Result<Vec<OrderInput>, CommerceError> {
         Ok(self
             .search(email)
             .await?
@@ -407,14 +433,20 @@ pub enum Connector {
 }
 
 impl CommerceConnector for Connector {
-    async fn fetch_order(&self, number: &str) -> std::result::Result<Option<OrderInput>, CommerceError> {
+    async fn fetch_order(
+        &self,
+        number: &str,
+    ) -> std::result::Result<Option<OrderInput>, CommerceError> {
         match self {
             Connector::Shopify(c) => c.fetch_order(number).await,
             Connector::WooCommerce(c) => c.fetch_order(number).await,
         }
     }
 
-    async fn orders_for_email(&self, email: &str) -> std::result::Result<Vec<OrderInput>, CommerceError> {
+    async fn orders_for_email(
+        &self,
+        email: &str,
+    ) -> std::result::Result<Vec<OrderInput>, CommerceError> {
         match self {
             Connector::Shopify(c) => c.orders_for_email(email).await,
             Connector::WooCommerce(c) => c.orders_for_email(email).await,
@@ -491,7 +523,9 @@ impl Services {
         let base_url = input.base_url.trim().trim_end_matches('/').to_string();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://"))
             || base_url.len() > 500
-            || base_url.chars().any(|c| c.is_whitespace() || c.is_control())
+            || base_url
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
             || base_url.contains('?')
             || base_url.contains('#')
         {

@@ -130,8 +130,8 @@ fn parse_items(cell: &str) -> std::result::Result<Vec<OrderItemInput>, String> {
             quantity: i64,
             price: Option<serde_json::Value>,
         }
-        let items: Vec<Item> =
-            serde_json::from_str(cell).map_err(|e| format!("items: not a JSON list of items: {e}"))?;
+        let items: Vec<Item> = serde_json::from_str(cell)
+            .map_err(|e| format!("items: not a JSON list of items: {e}"))?;
         return items
             .into_iter()
             .map(|i| {
@@ -157,9 +157,11 @@ fn parse_items(cell: &str) -> std::result::Result<Vec<OrderItemInput>, String> {
             pieces.reverse();
             // name:quantity:price, or name:quantity.
             let (name, quantity, price) = match pieces.as_slice() {
-                [name, quantity, price] if quantity.trim().parse::<i64>().is_ok() => {
-                    (name.to_string(), quantity.trim(), Some(price.trim().to_string()))
-                }
+                [name, quantity, price] if quantity.trim().parse::<i64>().is_ok() => (
+                    name.to_string(),
+                    quantity.trim(),
+                    Some(price.trim().to_string()),
+                ),
                 [name, quantity, price] if price.trim().parse::<i64>().is_ok() => {
                     (format!("{name}:{quantity}"), price.trim(), None)
                 }
@@ -268,7 +270,10 @@ mod tests {
 
     #[test]
     fn quoted_fields_span_lines_and_keep_line_numbers() {
-        let got = records("a,b\r\n\"x, \"\"y\"\"\",\"two\nlines\"\n\n3,4\n\"open,5\n", ',');
+        let got = records(
+            "a,b\r\n\"x, \"\"y\"\"\",\"two\nlines\"\n\n3,4\n\"open,5\n",
+            ',',
+        );
         assert_eq!(got[0], (1, Ok(vec!["a".into(), "b".into()])));
         assert_eq!(
             got[1],
@@ -298,7 +303,10 @@ mod tests {
     #[test]
     fn semicolons_and_header_rules() {
         let got = parse_orders("order_number;status\n1001;shipped\n").unwrap();
-        assert_eq!(got[0].1.as_ref().unwrap().status, Some(OrderStatus::Shipped));
+        assert_eq!(
+            got[0].1.as_ref().unwrap().status,
+            Some(OrderStatus::Shipped)
+        );
         assert!(parse_orders("").is_err());
         assert!(parse_orders("status\nshipped\n").is_err());
         assert!(parse_orders("order_number,colour\n1,red\n").is_err());

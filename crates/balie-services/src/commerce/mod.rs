@@ -299,7 +299,8 @@ async fn upsert_in(
                     outcome: UpsertOutcome::Unchanged,
                 });
             }
-            let order = orders::update_order(tx.conn(), who.account_id, old.id, &fields, now).await?;
+            let order =
+                orders::update_order(tx.conn(), who.account_id, old.id, &fields, now).await?;
             let payload = json!({
                 "order_id": order.id, "number": order.number, "status": order.status,
                 "previous_status": old.status, "changed": changed, "source": source,
@@ -474,15 +475,11 @@ impl Services {
         let mut seen = std::collections::HashMap::new();
         for (line, record) in parsed {
             let checked = record.and_then(|input| {
-                input
-                    .validate()
-                    .map_err(|e| match e {
-                        ServiceError::Invalid { field, message } if message.starts_with(&field) => {
-                            message
-                        }
-                        ServiceError::Invalid { field, message } => format!("{field}: {message}"),
-                        other => other.to_string(),
-                    })
+                input.validate().map_err(|e| match e {
+                    ServiceError::Invalid { field, message } if message.contains(&field) => message,
+                    ServiceError::Invalid { field, message } => format!("{field}: {message}"),
+                    other => other.to_string(),
+                })
             });
             match checked {
                 Ok(valid) => {
@@ -512,5 +509,140 @@ impl Services {
         }
         pending.commit(tx, self).await?;
         Ok(report)
+    }
+}
+
+/// One demo order: number, identity (kind, value), status, carrier and
+/// tracking code, days until delivery, total, postcode, items.
+type DemoOrder = (
+    &'static str,
+    (IdentityKind, &'static str),
+    OrderStatus,
+    Option<(&'static str, &'static str)>,
+    Option<i64>,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, i64, &'static str)],
+);
+
+impl Services {
+    /// The demo shop's orders, matching what its customers write about.
+    pub async fn seed_demo_orders(&self, admin: &Actor) -> Result<usize> {
+        use IdentityKind::{Email, Phone, ShopCustomerId};
+        use OrderStatus::*;
+        let day = 24 * 3600 * 1000;
+        let date =
+            |days: i64| balie_domain::format_rfc3339(self.now() + days * day)[..10].to_string();
+        let orders: [DemoOrder; 7] = [
+            (
+                "1045873",
+                (Email, "emma.dejong@example.nl"),
+                Shipped,
+                Some(("PostNL", "3SABCD1234567")),
+                Some(1),
+                "64.90",
+                "1012 AB",
+                &[
+                    ("Regenjas geel, maat M", 1, "59.95"),
+                    ("Sokken wol", 2, "2.48"),
+                ],
+            ),
+            (
+                "1045901",
+                (Email, "lucas.bakker@example.com"),
+                Cancelled,
+                None,
+                None,
+                "89.00",
+                "3511 AA",
+                &[("Wandelschoenen, maat 43", 1, "89.00")],
+            ),
+            (
+                "1045950",
+                (Phone, "06 87654321"),
+                Returned,
+                Some(("PostNL", "3SRET7654321")),
+                None,
+                "129.00",
+                "9711 CD",
+                &[("Winterjas, maat S", 1, "129.00")],
+            ),
+            (
+                "1046002",
+                (Email, "noah@example.be"),
+                Shipped,
+                Some(("DHL", "JVGL0624001234")),
+                Some(1),
+                "45.50",
+                "2000",
+                &[("Rugzak 20 l", 1, "45.50")],
+            ),
+            (
+                "1045990",
+                (Email, "julia.meijer@example.nl"),
+                Paid,
+                None,
+                Some(3),
+                "34.95",
+                "3011 EA",
+                &[("Thermosfles", 1, "24.95"), ("Bidon", 1, "10.00")],
+            ),
+            (
+                "1045777",
+                (Email, "fleur@example.nl"),
+                Delivered,
+                Some(("PostNL", "3SFLR0001777")),
+                Some(-5),
+                "19.98",
+                "5611 AB",
+                &[("Mok 'Balie'", 2, "9.99")],
+            ),
+            (
+                "1046010",
+                (ShopCustomerId, "C-1017"),
+                Processing,
+                None,
+                Some(2),
+                "74.85",
+                "6811 KM",
+                &[("Trui blauw, maat L", 1, "49.95"), ("Muts", 1, "24.90")],
+            ),
+        ];
+        let mut made = 0;
+        for (number, (kind, value), status, tracking, days, total, postcode, items) in orders {
+            let mut input = OrderInput {
+                number: number.into(),
+                status: Some(status),
+                carrier: tracking.map(|t| t.0.to_string()),
+                tracking_code: tracking.map(|t| t.1.to_string()),
+                tracking_url: tracking.filter(|t| t.0 == "PostNL").map(|t| {
+                    let pc: String = postcode.chars().filter(|c| !c.is_whitespace()).collect();
+                    format!("https://jouw.postnl.nl/track-and-trace/{}-NL-{pc}", t.1)
+                }),
+                expected_delivery: days.map(date),
+                total: Some(total.into()),
+                currency: Some("EUR".into()),
+                postcode: Some(postcode.into()),
+                items: Some(
+                    items
+                        .iter()
+                        .map(|(name, quantity, price)| OrderItemInput {
+                            name: (*name).into(),
+                            quantity: *quantity,
+                            price: Some((*price).into()),
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            };
+            match kind {
+                Email => input.email = Some(value.into()),
+                Phone => input.phone = Some(value.into()),
+                _ => input.customer_id = Some(value.into()),
+            }
+            self.upsert_order(admin.into(), &input, "demo").await?;
+            made += 1;
+        }
+        Ok(made)
     }
 }

@@ -11,6 +11,7 @@ mod durability;
 mod harness;
 mod isolation;
 mod openapi;
+mod orders;
 mod storage;
 mod ui;
 mod widget;

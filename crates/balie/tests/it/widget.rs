@@ -132,7 +132,10 @@ async fn widget_visitor_and_agent_chat_live_and_resume_after_a_drop() {
     let session = s["session"].as_str().unwrap().to_string();
     // Opening the widget is no contact yet: only writing makes one.
     let (_, contacts) = app.get("/api/v1/contacts").await;
-    assert!(contacts["data"].as_array().unwrap().is_empty(), "{contacts}");
+    assert!(
+        contacts["data"].as_array().unwrap().is_empty(),
+        "{contacts}"
+    );
 
     let mut ws = socket(&app, &session, s["last_event_id"].as_i64().unwrap()).await;
     frame_of(&mut ws, "ready").await;
@@ -477,11 +480,31 @@ async fn widget_attachments_are_checked_by_content_and_private_to_their_visitor(
     let form = |id: &str| {
         reqwest::multipart::Form::new()
             .text("client_id", id.to_string())
-            .part("file", reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("twee.png"))
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("twee.png"),
+            )
     };
     let url_up = app.url("/widget/v1/attachments");
-    let first: Value = app.client.post(&url_up).bearer_auth(session).multipart(form("u1")).send().await.unwrap().json().await.unwrap();
-    let again = app.client.post(&url_up).bearer_auth(session).multipart(form("u1")).send().await.unwrap();
+    let first: Value = app
+        .client
+        .post(&url_up)
+        .bearer_auth(session)
+        .multipart(form("u1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let again = app
+        .client
+        .post(&url_up)
+        .bearer_auth(session)
+        .multipart(form("u1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 200);
     assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
     let (status, body) = upload(
