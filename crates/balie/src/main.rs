@@ -23,7 +23,9 @@ USAGE:
         Serves the API and web pages.
   balie admin bootstrap --account NAME --email EMAIL --password SECRET [--name NAME] [--data-dir DIR]
         Creates an account with its admin; prints a JSON line with account_id and api_token.
-  balie nlu eval [--train FILE] --test FILE
+  balie nlu eval [--train FILE [--valid FILE]] --test FILE
+        Trains on --train (or uses the built-in model) and scores --test (TSV: intent<TAB>text);
+        --valid picks the out-of-scope threshold. Last line: JSON with accuracy, macro_f1, ...
   balie nlu convert --dataset banking77|clinc150|xsid|bitext --src DIR --out DIR
   balie bench api [--messages N] [--concurrency N] [--timeline-reads N] [--database-url URL]
   balie bench chat [--conversations N] [--rate MSGS_PER_S] [--duration S] [--url URL --token TOKEN]
@@ -125,6 +127,11 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
                 bail!("usage: balie admin bootstrap --account NAME --email EMAIL --password SECRET")
             }
         },
+        "nlu" => match rest.split_first() {
+            Some((sub, rest)) if sub == "eval" => nlu_eval(&Flags::parse(rest, &[])?),
+            Some((sub, rest)) if sub == "convert" => nlu_convert(&Flags::parse(rest, &[])?),
+            _ => bail!("usage: balie nlu eval [--train FILE [--valid FILE]] --test FILE | balie nlu convert --dataset NAME --src DIR --out DIR"),
+        },
         "bench" => match rest.split_first() {
             Some((sub, rest)) if sub == "api" => bench::api(&Flags::parse(rest, &[])?).await,
             Some((sub, rest)) if sub == "chat" => bench_chat::chat(&Flags::parse(rest, &[])?).await,
@@ -223,5 +230,39 @@ async fn bootstrap(rest: &[String]) -> anyhow::Result<()> {
             "api_token": done.api_token,
         })
     );
+    Ok(())
+}
+
+/// `balie nlu eval`: a readable report, then one JSON line.
+fn nlu_eval(flags: &Flags) -> anyhow::Result<()> {
+    flags.only(&["train", "valid", "test"])?;
+    let test = flags.get("test").context("--test FILE is required")?;
+    let train = flags.get("train").map(std::path::Path::new);
+    let valid = flags.get("valid").map(std::path::Path::new);
+    if valid.is_some() && train.is_none() {
+        bail!("--valid needs --train: the built-in model has its threshold already");
+    }
+    let config = balie_nlu::classifier::TrainConfig::default();
+    let report = balie_nlu::eval::evaluate_with_validation(train, valid, std::path::Path::new(test), &config)?;
+    print!("{}", report.render_text());
+    // The last line is the summary; per-intent figures are in the report above.
+    let mut summary = report.to_json();
+    if let Some(fields) = summary.as_object_mut() {
+        fields.remove("per_intent");
+        fields.remove("confusions");
+    }
+    println!("{summary}");
+    Ok(())
+}
+
+/// `balie nlu convert`: a public data set to TSV files.
+fn nlu_convert(flags: &Flags) -> anyhow::Result<()> {
+    flags.only(&["dataset", "src", "out"])?;
+    let dataset = flags.get("dataset").with_context(|| format!("--dataset is required: one of {}", balie_nlu::datasets::DATASETS.join(", ")))?;
+    let src = flags.get("src").context("--src DIR is required")?;
+    let out = flags.get("out").context("--out DIR is required")?;
+    for file in balie_nlu::datasets::convert(dataset, std::path::Path::new(src), std::path::Path::new(out))? {
+        println!("{}", file.display());
+    }
     Ok(())
 }
