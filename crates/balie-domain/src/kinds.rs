@@ -138,6 +138,9 @@ string_enum!(
         MessageStatusChanged => "message.status_changed",
         OrderCreated => "order.created",
         OrderUpdated => "order.updated",
+        CannedResponseCreated => "canned_response.created",
+        CannedResponseUpdated => "canned_response.updated",
+        CannedResponseDeleted => "canned_response.deleted",
     }
 );
 

@@ -153,17 +153,90 @@ if (replyForm) {
     saveDraft();
     if (replyMode() === 'reply') typing();
   });
-  const canned = $('#canned');
-  canned?.addEventListener('change', () => {
-    if (!canned.value) return;
-    const first = (body.dataset.contactName || '').split(/\s+/)[0] || '';
-    const text = canned.value.replaceAll('{name}', first);
-    const start = replyText.selectionStart ?? replyText.value.length;
-    const end = replyText.selectionEnd ?? start;
+}
+
+// ---- Canned responses --------------------------------------------------------
+// The picker (a search box over the account's canned responses) and
+// "/code" + Tab in the reply box both ask the server to fill in the
+// variables, then insert the plain text at the caret.
+const cannedForm = $('#canned-pick');
+const cannedInput = $('#canned');
+const csrfToken = $('meta[name="csrf-token"]')?.content || '';
+
+function cannedByCode(code) {
+  const wanted = (code || '').trim().toLowerCase().replace(/^\//, '');
+  return $$('#canned-options option').find((o) => o.value === wanted) || null;
+}
+
+async function renderCanned(option) {
+  const url = `/api/v1/conversations/${convId}/canned-responses/${encodeURIComponent(option.dataset.id)}/render?lang=${encodeURIComponent(lang)}`;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'x-csrf-token': csrfToken },
+    credentials: 'same-origin',
+  });
+  const reply = await res.json().catch(() => null);
+  if (!res.ok || !reply || typeof reply.text !== 'string') {
+    throw new Error((reply && reply.message) || t('network'));
+  }
+  return reply.text;
+}
+
+// Replaces [start, end) of the reply text with a canned response.
+async function insertCanned(option, start, end) {
+  const errorEl = replyForm && $('.form-error', replyForm);
+  try {
+    const text = await renderCanned(option);
     replyText.setRangeText(text, start, end, 'end');
-    canned.value = '';
+    showError(errorEl, '');
     replyText.focus();
     saveDraft();
+    return true;
+  } catch (err) {
+    showError(errorEl, err.message || t('network'));
+    return false;
+  }
+}
+
+if (replyForm && cannedForm && cannedInput) {
+  const pick = async () => {
+    const option = cannedByCode(cannedInput.value);
+    if (!option) return false;
+    const start = replyText.selectionStart ?? replyText.value.length;
+    const end = replyText.selectionEnd ?? start;
+    const ok = await insertCanned(option, start, end);
+    if (ok) cannedInput.value = '';
+    return ok;
+  };
+  cannedForm.addEventListener('submit', (ev) => {
+    // An unknown code goes to the server, which says so.
+    if (!cannedByCode(cannedInput.value)) return;
+    ev.preventDefault();
+    pick();
+  });
+  cannedInput.addEventListener('input', (ev) => {
+    // Chosen from the suggestions (not typed letter by letter).
+    if (!ev.inputType || ev.inputType === 'insertReplacementText') pick();
+  });
+  cannedInput.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') {
+      ev.preventDefault();
+      if (cannedByCode(cannedInput.value)) pick();
+      else cannedForm.requestSubmit();
+    }
+  });
+}
+
+if (replyForm) {
+  replyText.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Tab' || ev.shiftKey || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const caret = replyText.selectionStart;
+    if (caret !== replyText.selectionEnd) return;
+    const m = /(^|\s)\/([a-z0-9_-]{1,40})$/.exec(replyText.value.slice(0, caret));
+    const option = m && cannedByCode(m[2]);
+    if (!option) return;
+    ev.preventDefault();
+    insertCanned(option, caret - m[2].length - 1, caret);
   });
 }
 

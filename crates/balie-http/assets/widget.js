@@ -755,8 +755,13 @@
       rt.timer = setTimeout(connect, delay === undefined ? backoff(n) : delay);
     }
     // Only say "connection lost" when it lasts: a quick reconnect should not flash.
-    clearTimeout(rt.connTimer);
-    rt.connTimer = setTimeout(function () { if (!rt.live && S.ready) setConn('reconnecting'); }, 3000);
+    // Counted from the first failure: each failed retry must not restart the clock.
+    if (!rt.connTimer) {
+      rt.connTimer = setTimeout(function () {
+        rt.connTimer = null;
+        if (!rt.live && S.ready) setConn('reconnecting');
+      }, 3000);
+    }
   }
   function reconnectNow() {
     if (S.fatal) return;
@@ -1165,7 +1170,7 @@
   }
   function setConn(state) {
     S.conn = state;
-    if (!state) clearTimeout(rt.connTimer);
+    if (!state) { clearTimeout(rt.connTimer); rt.connTimer = null; }
     if (ui) renderConn();
   }
   function note(text) {

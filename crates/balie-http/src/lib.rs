@@ -38,7 +38,10 @@ pub struct AppState {
 /// The whole application as one router.
 pub fn router(services: Services) -> Router {
     let widget_hub = widget_hub::WidgetHub::start(services.fanout.clone());
-    let state = AppState { services, widget_hub };
+    let state = AppState {
+        services,
+        widget_hub,
+    };
     let (api, _) = api::routes().split_for_parts();
     Router::new()
         .merge(api)

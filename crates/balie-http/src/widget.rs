@@ -723,7 +723,8 @@ async fn ws(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let (services, hub) = (state.services.clone(), state.widget_hub.clone());
-    crate::live::tuned(upgrade).on_upgrade(move |socket| serve_ws(socket, services, hub, session, p.after))
+    crate::live::tuned(upgrade)
+        .on_upgrade(move |socket| serve_ws(socket, services, hub, session, p.after))
 }
 
 #[derive(Debug, Deserialize)]
@@ -791,7 +792,13 @@ async fn sse(
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(p.after);
     let (tx, rx) = mpsc::channel(256);
-    tokio::spawn(feed(state.services.clone(), state.widget_hub.clone(), session, after, tx));
+    tokio::spawn(feed(
+        state.services.clone(),
+        state.widget_hub.clone(),
+        session,
+        after,
+        tx,
+    ));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         let (id, frame) = rx.recv().await?;
         let mut event = SseEvent::default().data(frame.to_string());

@@ -63,7 +63,9 @@ impl Drop for Subscription {
 
 impl std::fmt::Debug for WidgetHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WidgetHub").field("feeds", &self.len()).finish()
+        f.debug_struct("WidgetHub")
+            .field("feeds", &self.len())
+            .finish()
     }
 }
 
@@ -91,13 +93,24 @@ impl WidgetHub {
         let (tx, rx) = mpsc::channel(64);
         let lagged = Arc::new(AtomicBool::new(false));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let entry = Entry { id, tx, lagged: lagged.clone() };
+        let entry = Entry {
+            id,
+            tx,
+            lagged: lagged.clone(),
+        };
         let mut maps = self.maps.lock().unwrap_or_else(|p| p.into_inner());
         match contact_id {
             Some(c) => maps.by_contact.entry(c).or_default().push(entry),
             None => maps.by_session.entry(session_id).or_default().push(entry),
         }
-        Subscription { hub: self.clone(), id, session_id, contact_id, rx, lagged }
+        Subscription {
+            hub: self.clone(),
+            id,
+            session_id,
+            contact_id,
+            rx,
+            lagged,
+        }
     }
 
     fn dispatch(&self, live: Arc<Live>) {
@@ -105,10 +118,17 @@ impl WidgetHub {
         let contact = match &*live {
             Live::Event(e) => e.contact_id,
             Live::Signal(s) => Some(s.contact_id),
-            Live::SessionContact { session_id, contact_id, .. } => {
+            Live::SessionContact {
+                session_id,
+                contact_id,
+                ..
+            } => {
                 // The visitor now has a contact: their feeds follow it.
                 if let Some(entries) = maps.by_session.remove(session_id) {
-                    maps.by_contact.entry(*contact_id).or_default().extend(entries);
+                    maps.by_contact
+                        .entry(*contact_id)
+                        .or_default()
+                        .extend(entries);
                 }
                 Some(*contact_id)
             }
@@ -128,7 +148,12 @@ impl WidgetHub {
 
     fn mark_all_lagged(&self) {
         let maps = self.maps.lock().unwrap_or_else(|p| p.into_inner());
-        for e in maps.by_contact.values().chain(maps.by_session.values()).flatten() {
+        for e in maps
+            .by_contact
+            .values()
+            .chain(maps.by_session.values())
+            .flatten()
+        {
             e.lagged.store(true, Ordering::Relaxed);
         }
     }
@@ -136,7 +161,11 @@ impl WidgetHub {
     /// Feeds registered now (for tests and metrics).
     pub fn len(&self) -> usize {
         let maps = self.maps.lock().unwrap_or_else(|p| p.into_inner());
-        maps.by_contact.values().chain(maps.by_session.values()).map(Vec::len).sum()
+        maps.by_contact
+            .values()
+            .chain(maps.by_session.values())
+            .map(Vec::len)
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -165,7 +194,10 @@ mod tests {
     }
 
     async fn next_id(sub: &mut Subscription) -> i64 {
-        let item = tokio::time::timeout(std::time::Duration::from_secs(5), sub.rx.recv()).await.unwrap().unwrap();
+        let item = tokio::time::timeout(std::time::Duration::from_secs(5), sub.rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
         match &*item {
             Live::Event(e) => e.id,
             Live::SessionContact { contact_id, .. } => -contact_id,
@@ -182,7 +214,11 @@ mod tests {
         fanout.publish(event(1, 8));
         fanout.publish(event(2, 7));
         assert_eq!(next_id(&mut seven).await, 2);
-        fanout.publish(Live::SessionContact { account_id: 1, session_id: 11, contact_id: 9 });
+        fanout.publish(Live::SessionContact {
+            account_id: 1,
+            session_id: 11,
+            contact_id: 9,
+        });
         assert_eq!(next_id(&mut anonymous).await, -9);
         anonymous.contact_id = Some(9);
         fanout.publish(event(3, 9));

@@ -261,6 +261,7 @@ impl Services {
             }
         }
         self.seed_demo_orders(&admin).await?;
+        self.seed_demo_canned(&admin).await?;
         Ok(Demo {
             bootstrapped: boot,
             contacts,

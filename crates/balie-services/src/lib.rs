@@ -4,6 +4,7 @@
 //! (HTTP, channels, the bot) call these and never the storage directly.
 
 pub mod auth;
+pub mod canned;
 pub mod commerce;
 pub mod contacts;
 pub mod conversations;

@@ -243,7 +243,12 @@ fn nlu_eval(flags: &Flags) -> anyhow::Result<()> {
         bail!("--valid needs --train: the built-in model has its threshold already");
     }
     let config = balie_nlu::classifier::TrainConfig::default();
-    let report = balie_nlu::eval::evaluate_with_validation(train, valid, std::path::Path::new(test), &config)?;
+    let report = balie_nlu::eval::evaluate_with_validation(
+        train,
+        valid,
+        std::path::Path::new(test),
+        &config,
+    )?;
     print!("{}", report.render_text());
     // The last line is the summary; per-intent figures are in the report above.
     let mut summary = report.to_json();
@@ -258,10 +263,19 @@ fn nlu_eval(flags: &Flags) -> anyhow::Result<()> {
 /// `balie nlu convert`: a public data set to TSV files.
 fn nlu_convert(flags: &Flags) -> anyhow::Result<()> {
     flags.only(&["dataset", "src", "out"])?;
-    let dataset = flags.get("dataset").with_context(|| format!("--dataset is required: one of {}", balie_nlu::datasets::DATASETS.join(", ")))?;
+    let dataset = flags.get("dataset").with_context(|| {
+        format!(
+            "--dataset is required: one of {}",
+            balie_nlu::datasets::DATASETS.join(", ")
+        )
+    })?;
     let src = flags.get("src").context("--src DIR is required")?;
     let out = flags.get("out").context("--out DIR is required")?;
-    for file in balie_nlu::datasets::convert(dataset, std::path::Path::new(src), std::path::Path::new(out))? {
+    for file in balie_nlu::datasets::convert(
+        dataset,
+        std::path::Path::new(src),
+        std::path::Path::new(out),
+    )? {
         println!("{}", file.display());
     }
     Ok(())

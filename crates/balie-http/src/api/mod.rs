@@ -2,6 +2,7 @@
 //! description; [`routes`] collects them, so the document cannot miss a
 //! route.
 
+mod canned;
 mod contacts;
 mod conversations;
 mod directory;
@@ -30,6 +31,7 @@ use crate::AppState;
         (name = "contacts", description = "One customer, one history"),
         (name = "conversations", description = "Threads across channels"),
         (name = "events", description = "Everything that happened, in order"),
+        (name = "canned-responses", description = "Ready-made replies with variables"),
     )
 )]
 struct ApiDoc;
@@ -92,6 +94,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::inbound))
         .routes(routes!(conversations::attachment))
         .routes(routes!(conversations::events))
+        .routes(routes!(canned::list_canned, canned::create_canned))
+        .routes(routes!(
+            canned::get_canned,
+            canned::update_canned,
+            canned::delete_canned
+        ))
+        .routes(routes!(canned::render_canned))
 }
 
 /// One page of results.

@@ -9,6 +9,7 @@
 mod html;
 pub mod i18n;
 mod pages;
+mod settings;
 
 use std::net::SocketAddr;
 
@@ -38,6 +39,14 @@ pub fn routes() -> Router<AppState> {
             get(pages::conversation).post(pages::conversation_action),
         )
         .route("/inbox/presence", post(pages::presence))
+        .route(
+            "/settings/canned",
+            get(settings::list).post(settings::create),
+        )
+        .route(
+            "/settings/canned/{id}",
+            get(settings::edit).post(settings::change),
+        )
         .route("/assets/inbox.js", get(script))
         .route("/assets/inbox.css", get(stylesheet))
 }

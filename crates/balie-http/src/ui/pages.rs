@@ -13,9 +13,11 @@ use balie_domain::{
     Agent, AuthorType, Channel, Contact, Conversation, ConversationStatus, Direction, Message,
     Presence, Priority,
 };
+use balie_services::canned::CannedQuery;
 use balie_services::conversations::{ConversationPatch, ReplyInput};
 use balie_services::directory::AgentPatch;
 use balie_services::{PageRequest, ServiceError};
+use balie_storage::canned::CannedResponse;
 use balie_storage::conversations::ConversationFilter;
 use serde::Deserialize;
 use serde_json::json;
@@ -23,7 +25,7 @@ use serde_json::json;
 use super::html::{
     channel_name, escape_html as e, option, priority_name, status_name, time, url_encode, Shell,
 };
-use super::i18n::{Lang, CANNED};
+use super::i18n::Lang;
 use super::{error_page, html_response, readable_error, remember_lang, AgentPage};
 use crate::AppState;
 
@@ -124,8 +126,8 @@ fn presence_name(p: Presence, lang: Lang) -> &'static str {
     lang.t(p.as_str())
 }
 
-/// The bar at the top: brand, presence, language, logout.
-fn top_bar(page: &AgentPage, path_and_filters: &str) -> String {
+/// The bar at the top: brand, presence, settings (admins), language, logout.
+pub(super) fn top_bar(page: &AgentPage, path_and_filters: &str) -> String {
     let lang = page.lang;
     let me = &page.principal.agent;
     let mut presence = String::new();
@@ -151,7 +153,7 @@ fn top_bar(page: &AgentPage, path_and_filters: &str) -> String {
          <noscript><button type=\"submit\">{save}</button></noscript>\n</form>\n\
          <button type=\"button\" id=\"notify\" class=\"link\" hidden>{notify}</button>\n\
          <button type=\"button\" id=\"help-toggle\" class=\"link\" aria-controls=\"help\" title=\"{shortcuts}\">?</button>\n\
-         <a class=\"lang\" href=\"{path}{sep}lang={other}\" hreflang=\"{other}\" title=\"{switch}\">{other_up}</a>\n\
+         {settings}<a class=\"lang\" href=\"{path}{sep}lang={other}\" hreflang=\"{other}\" title=\"{switch}\">{other_up}</a>\n\
          <form method=\"post\" action=\"/logout\" class=\"logout\">\n\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <button type=\"submit\" class=\"link\">{logout}</button>\n</form>\n</header>\n\
@@ -171,6 +173,14 @@ fn top_bar(page: &AgentPage, path_and_filters: &str) -> String {
         switch = e(lang.t("language")),
         other_up = lang.other().code().to_uppercase(),
         logout = e(lang.t("logout")),
+        settings = if page.actor.role.is_admin() {
+            format!(
+                "<a class=\"settings-link\" href=\"/settings/canned\">{}</a>\n",
+                e(lang.t("canned_settings"))
+            )
+        } else {
+            String::new()
+        },
     )
 }
 
@@ -756,18 +766,62 @@ fn sidebar(
     s
 }
 
-/// The reply box; `draft` is the text to put back after a failed send.
-fn reply_form(page: &AgentPage, c: &Conversation, draft: Option<(&str, &str)>) -> String {
+/// The reply box; `draft` is the text to put back after a failed send (or
+/// a canned response picked without the script).
+fn reply_form(
+    page: &AgentPage,
+    c: &Conversation,
+    draft: Option<(&str, &str)>,
+    canned: &[CannedResponse],
+) -> String {
     let lang = page.lang;
     let (op, text) = draft.unwrap_or(("reply", ""));
     let mut channels = option("", lang.t("last_channel"), true);
     for ch in Channel::ALL {
         channels.push_str(&option(ch.as_str(), channel_name(*ch, lang), false));
     }
-    let mut canned = option("", lang.t("canned_pick"), true);
-    for (title, text) in CANNED {
-        canned.push_str(&option(lang.t(text), lang.t(title), false));
-    }
+    // The picker searches code and title; it lives in a form of its own
+    // (GET, so it works without the script) that the reply form cannot nest.
+    let picker = if canned.is_empty() {
+        let mut s = format!(
+            "<span class=\"canned canned-empty muted\">{}",
+            e(lang.t("canned_none"))
+        );
+        if page.actor.role.is_admin() {
+            let _ = write!(
+                s,
+                " <a href=\"/settings/canned\">{}</a>",
+                e(lang.t("canned_add"))
+            );
+        }
+        s.push_str("</span>");
+        s
+    } else {
+        let mut options = String::new();
+        for k in canned {
+            let label = match k.language.as_deref() {
+                Some(l) => format!("{} ({})", k.title, l.to_uppercase()),
+                None => k.title.clone(),
+            };
+            let _ = write!(
+                options,
+                "<option value=\"{code}\" data-id=\"{id}\">{label}</option>",
+                code = e(&k.code),
+                id = k.id,
+                label = e(&label),
+            );
+        }
+        format!(
+            "<span class=\"canned\"><label for=\"canned\">{canned_l}</label>\
+             <input type=\"search\" id=\"canned\" name=\"canned\" form=\"canned-pick\" list=\"canned-options\" \
+             placeholder=\"{pick}\" autocomplete=\"off\" spellcheck=\"false\">\
+             <datalist id=\"canned-options\">{options}</datalist>\
+             <button type=\"submit\" form=\"canned-pick\">{insert}</button></span>",
+            canned_l = e(lang.t("canned")),
+            pick = e(lang.t("canned_pick")),
+            insert = e(lang.t("canned_insert")),
+        )
+    };
     format!(
         "<form id=\"reply\" class=\"reply\" method=\"post\" action=\"/inbox/c/{id}\" data-ajax data-reply>\n\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
@@ -775,11 +829,11 @@ fn reply_form(page: &AgentPage, c: &Conversation, draft: Option<(&str, &str)>) -
          <label><input type=\"radio\" name=\"op\" value=\"reply\"{reply_checked}> {reply_l}</label>\
          <label><input type=\"radio\" name=\"op\" value=\"note\"{note_checked}> {note_l}</label></div>\n\
          <textarea name=\"text\" id=\"reply-text\" rows=\"3\" data-placeholder-reply=\"{ph_reply}\" data-placeholder-note=\"{ph_note}\" placeholder=\"{ph}\" aria-label=\"{reply_l}\">{text}</textarea>\n\
-         <div class=\"reply-bar\">\
-         <label class=\"canned\">{canned_l}<select id=\"canned\">{canned}</select></label>\
+         <div class=\"reply-bar\">{picker}\
          <label class=\"via\">{via_l}<select name=\"channel\">{channels}</select></label>\
          <button type=\"submit\" class=\"primary\">{send}</button></div>\n\
-         <p class=\"form-error\" role=\"alert\" hidden></p>\n</form>",
+         <p class=\"form-error\" role=\"alert\" hidden></p>\n</form>\n\
+         <form id=\"canned-pick\" method=\"get\" action=\"/inbox/c/{id}\" hidden></form>",
         id = c.id,
         csrf = e(page.csrf()),
         reply_checked = if op == "note" { "" } else { " checked" },
@@ -794,7 +848,6 @@ fn reply_form(page: &AgentPage, c: &Conversation, draft: Option<(&str, &str)>) -
             "reply_placeholder"
         })),
         text = e(text),
-        canned_l = e(lang.t("canned")),
         via_l = e(lang.t("send_via")),
         send = e(lang.t("send")),
     )
@@ -835,6 +888,10 @@ async fn render_conversation(
         .await?
         .data;
     let pane = list_pane(state, page, q, &dir, Some(id)).await?;
+    let canned = state
+        .services
+        .list_canned(&page.actor, &CannedQuery::default())
+        .await?;
     let mut timeline = String::from("<ol id=\"timeline\" class=\"timeline\">\n");
     if history.is_empty() {
         let _ = writeln!(
@@ -858,7 +915,7 @@ async fn render_conversation(
         conv_l = e(lang.t("conversation")),
         head = conversation_head(page, &conv, &contact_name, &dir),
         history_l = e(lang.t("history")),
-        reply = reply_form(page, &conv, draft),
+        reply = reply_form(page, &conv, draft, &canned),
     );
     // Used by the script to render live messages like the server does.
     let mut agents_attr = String::new();
@@ -912,17 +969,53 @@ async fn render_conversation(
     Ok((shell.render(), conv))
 }
 
-/// `GET /inbox/c/{id}`: one conversation with the whole history.
+/// A canned response picked without the script: `?canned=code`.
+#[derive(Debug, Default, Deserialize)]
+pub struct CannedPick {
+    pub canned: Option<String>,
+}
+
+/// `GET /inbox/c/{id}`: one conversation with the whole history; with
+/// `?canned=code` the reply box holds that canned response, filled in.
 pub async fn conversation(
     State(state): State<AppState>,
     page: AgentPage,
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
+    Query(pick): Query<CannedPick>,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return error_page(page.lang, &ServiceError::NotFound);
     };
-    match render_conversation(&state, &page, id, &q, None, None).await {
+    let code = pick
+        .canned
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let (error, draft) = match code {
+        None => (None, None),
+        Some(code) => {
+            let picked = match state.services.find_canned(&page.actor, code).await {
+                Ok(canned) => {
+                    state
+                        .services
+                        .render_canned(&page.actor, id, &canned, Some(page.lang.code()))
+                        .await
+                }
+                Err(err) => Err(err),
+            };
+            match picked {
+                Ok(text) => (None, Some(text)),
+                Err(ServiceError::NotFound) => (
+                    Some(page.lang.t("canned_unknown_code").replace("{code}", code)),
+                    None,
+                ),
+                Err(err) => return error_page(page.lang, &err),
+            }
+        }
+    };
+    let draft = draft.as_deref().map(|t| ("reply", t));
+    match render_conversation(&state, &page, id, &q, error.as_deref(), draft).await {
         Ok((body, _)) => remember_lang(html_response(StatusCode::OK, body), page.chosen_lang),
         Err(err) => error_page(page.lang, &err),
     }

@@ -18,7 +18,7 @@ fn free_port() -> u16 {
 }
 
 async fn start(dir: &std::path::Path, port: u16) -> Child {
-    let child = balie()
+    let mut child = balie()
         .args(["serve", "--data-dir"])
         .arg(dir)
         .args(["--addr", &format!("127.0.0.1:{port}"), "--log", "warn"])
@@ -40,6 +40,8 @@ async fn start(dir: &std::path::Path, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("balie serve did not become healthy");
 }
 

@@ -87,6 +87,8 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             "contact-merges" => merge["id"].as_i64().unwrap(),
             "attachments" => attachment,
             "orders" => 1045873,
+            // A's real canned responses are walked in canned.rs.
+            "canned-responses" => 1,
             other => panic!("no id of A for {other}: teach this test about {path}"),
         }
     };
@@ -104,6 +106,8 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             ("post", "/api/v1/contact-merges/{id}/split") => json!({}),
             ("patch", "/api/v1/conversations/{id}") => json!({ "status": "resolved" }),
             ("post", "/api/v1/conversations/{id}/messages") => json!({ "text": "Overgenomen" }),
+            ("patch", "/api/v1/canned-responses/{id}") => json!({ "title": "Overgenomen" }),
+            ("post", "/api/v1/conversations/{id}/canned-responses/{canned_id}/render") => json!({}),
             ("get", _) | ("delete", _) => return None,
             _ => panic!("no body for {method} {path}: teach this test about it"),
         })
@@ -131,7 +135,8 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             let concrete = path
                 .replace("{id}", &id_for(path).to_string())
                 .replace("{identity_id}", &identity.to_string())
-                .replace("{number}", &id_for(path).to_string());
+                .replace("{number}", &id_for(path).to_string())
+                .replace("{canned_id}", "1");
             let got = app
                 .call(
                     &method.to_uppercase(),

@@ -728,89 +728,11 @@ async fn ui_hostile_customer_content_appears_only_escaped() {
 /// unread badge, hostile text shown as text, and a failed send that keeps
 /// the text. Skipped (with a notice) when chromedriver is not installed.
 mod browser {
-    use std::process::{Child, Command, Stdio};
-    use std::time::Duration;
+    use fantoccini::Locator;
+    use serde_json::json;
 
-    use fantoccini::{Client, ClientBuilder, Locator};
-    use serde_json::{json, Value};
-
+    use crate::browser::{browser, until};
     use crate::harness::{TestApp, PASSWORD};
-
-    /// chromedriver, stopped when the test ends.
-    struct Driver(Child);
-
-    impl Drop for Driver {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
-        if Command::new("chromedriver")
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            // CI installs Chromium (scripts/test does); there a missing
-            // browser is a failure, not a reason to skip.
-            assert!(
-                std::env::var("BALIE_REQUIRE_BROWSER").is_err(),
-                "chromedriver not found but BALIE_REQUIRE_BROWSER is set"
-            );
-            eprintln!(
-                "NOTICE: chromedriver not found; skipping the browser test (apt-get install chromium chromium-driver)"
-            );
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let driver = Driver(child);
-        let profile = tempfile::tempdir().unwrap();
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,800", "--lang=nl",
-                format!("--user-data-dir={}", profile.path().display()),
-            ] }),
-        );
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        // chromedriver takes a moment to listen; try for up to ten seconds.
-        for _ in 0..100 {
-            match ClientBuilder::new(connector.clone())
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(c) => return Some((driver, c, profile)),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-        panic!("chromedriver did not accept a session");
-    }
-
-    /// Polls a script until it returns true; fails after about 20 s.
-    async fn until(c: &Client, what: &str, script: &str) {
-        for _ in 0..200 {
-            if c.execute(script, vec![]).await.unwrap() == Value::Bool(true) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("browser never got to: {what}");
-    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn ui_browser_live_inbox() {
