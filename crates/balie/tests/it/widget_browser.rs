@@ -437,7 +437,7 @@ async fn widget_browser_connection_drop_loses_nothing() {
         .await
         .unwrap();
 
-                                              // The network goes, for real: the proxy cuts every connection and
+    // The network goes, for real: the proxy cuts every connection and
     // refuses new ones, and the browser knows it is offline.
     browser_offline(&shop, true).await;
     proxy.down();
@@ -467,7 +467,7 @@ async fn widget_browser_connection_drop_loses_nothing() {
     )
     .await;
 
-                                              // The network comes back: everything arrives, each message once.
+    // The network comes back: everything arrives, each message once.
     proxy.restore();
     browser_offline(&shop, false).await;
     let after = until_widget(
@@ -506,7 +506,7 @@ async fn widget_browser_connection_drop_loses_nothing() {
     assert_eq!(stored_count(&app, cid, offline_text).await, 1);
     assert_eq!(stored_count(&app, cid, one).await, 1);
     assert_eq!(stored_count(&app, cid, two).await, 1);
-                                              // And once more after a reload of both pages (the server's replay).
+    // And once more after a reload of both pages (the server's replay).
     desk.refresh().await.unwrap();
     desk.wait()
         .at_most(Duration::from_secs(20))
