@@ -263,6 +263,38 @@ function authorName(m) {
   }
 }
 
+// The same markup as the server's attachment list, built from nodes.
+function addFiles(li, files) {
+  if (!Array.isArray(files) || files.length === 0) return;
+  const ul = document.createElement('ul');
+  ul.className = 'files';
+  for (const f of files) {
+    if (!f || typeof f.id !== 'number') continue;
+    const item = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = `/api/v1/attachments/${f.id}`;
+    a.target = '_blank';
+    a.rel = 'noopener';
+    if (typeof f.content_type === 'string' && f.content_type.startsWith('image/')) {
+      const img = document.createElement('img');
+      img.src = a.href;
+      img.alt = String(f.name || '');
+      img.loading = 'lazy';
+      a.append(img);
+    }
+    const name = document.createElement('span');
+    name.className = 'file-name';
+    name.textContent = String(f.name || '');
+    a.append(name);
+    const size = document.createElement('span');
+    size.className = 'file-size';
+    size.textContent = `${Math.ceil((Number(f.size) || 0) / 1024)} KB`;
+    item.append(a, ' ', size);
+    ul.append(item);
+  }
+  li.append(ul);
+}
+
 function addMessage(m) {
   const tpl = $('#tpl-msg');
   if (!timeline || !tpl || typeof m.id !== 'number') return;
@@ -289,6 +321,7 @@ function addMessage(m) {
   const time = $('time', li);
   time.setAttribute('datetime', String(m.created_at));
   $('.text', li).textContent = m.text;
+  addFiles(li, m.attachments);
   localiseTimes(li);
   const later = $$('.msg', timeline).find((el) => Number(el.dataset.messageId) > m.id);
   const nearBottom = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 200;

@@ -521,7 +521,7 @@ fn message_item(
         "<li class=\"msg {kind}{elsewhere}\" data-message-id=\"{id}\" data-conversation-id=\"{cid}\">\
          <div class=\"msg-meta\"><span class=\"author\">{author}</span> \
          <span class=\"chan chan-{chan}\">{chan_name}</span>{note} {time}{other}</div>\
-         <p class=\"text\">{text}</p></li>",
+         <p class=\"text\">{text}</p>{files}</li>",
         elsewhere = if m.conversation_id != current {
             " elsewhere"
         } else {
@@ -534,7 +534,35 @@ fn message_item(
         chan_name = e(channel_name(m.channel, lang)),
         time = time(m.created_at.0),
         text = e(&m.text),
+        files = attachment_list(m),
     )
+}
+
+/// Links to a message's files (images as small previews); the file route
+/// serves them sandboxed, and every name is escaped.
+fn attachment_list(m: &Message) -> String {
+    if m.attachments.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<ul class=\"files\">");
+    for a in &m.attachments {
+        let url = format!("/api/v1/attachments/{}", a.id);
+        let preview = if a.content_type.starts_with("image/") {
+            format!(
+                "<img src=\"{url}\" alt=\"{}\" loading=\"lazy\">",
+                e(&a.name)
+            )
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "<li><a href=\"{url}\" target=\"_blank\" rel=\"noopener\">{preview}<span class=\"file-name\">{}</span></a> <span class=\"file-size\">{} KB</span></li>",
+            e(&a.name),
+            (a.size + 1023) / 1024
+        ));
+    }
+    out.push_str("</ul>");
+    out
 }
 
 /// The head of a conversation: who, status, and the actions.

@@ -890,3 +890,54 @@ mod browser {
         c.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn ui_conversation_page_shows_files_the_customer_sent() {
+    let app = TestApp::spawn().await;
+    let (_, token, _) = crate::widget::chat_inbox(&app, json!({})).await;
+    let (_, s) = crate::widget::start(&app, json!({ "inbox": token }), None).await;
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let hostile = "<img src=x onerror=alert(1)>.png";
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(png).file_name(hostile.to_string()),
+    );
+    let res = app
+        .client
+        .post(app.url("/widget/v1/attachments"))
+        .bearer_auth(s["session"].as_str().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let message: Value = res.json().await.unwrap();
+    let file_id = message["attachments"][0]["id"].as_i64().unwrap();
+    let (_, list) = app.get("/api/v1/conversations?channel=web_chat").await;
+    let cid = list["data"][0]["id"].as_i64().unwrap();
+    let agent = login(&app).await;
+    let (status, html) = agent.page(&app, &format!("/inbox/c/{cid}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("href=\"/api/v1/attachments/{file_id}\"")),
+        "no link to the file"
+    );
+    assert!(
+        html.contains(&escape(hostile)),
+        "the file name is shown escaped"
+    );
+    assert!(
+        !html.contains(hostile),
+        "the raw name never reaches the page"
+    );
+    // The link works with the agent's session.
+    let file = agent
+        .http
+        .get(app.url(&format!("/api/v1/attachments/{file_id}")))
+        .header(COOKIE, &agent.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.headers()["content-type"], "image/png");
+}
