@@ -712,7 +712,8 @@ async fn widget_browser_hostile_content_stays_text() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(desk_shows(&shown), "the inbox shows: {shown:#}");
-    assert_clean("inbox, live", &desk_before, &audit(&desk, "page").await, 0);
+    // The two files show as previews (their hostile names as alt text).
+    assert_clean("inbox, live", &desk_before, &audit(&desk, "page").await, 2);
 
     // Both pages again from scratch: the server's rendering and the replay.
     desk.refresh().await.unwrap();
@@ -727,7 +728,7 @@ async fn widget_browser_hostile_content_stays_text() {
         "inbox, reloaded",
         &desk_before,
         &audit(&desk, "page").await,
-        0,
+        2,
     );
 
     shop.refresh().await.unwrap();
