@@ -218,7 +218,7 @@ async fn widget_socket(base: &str, session: &str) -> anyhow::Result<Socket> {
         base.replace("http://", "ws://")
     );
     let (mut s, _) =
-        tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), false).await?;
+        tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), true).await?;
     // Wait for the replay to finish.
     while let Some(msg) = s.next().await {
         if let WsMessage::Text(t) = msg? {
@@ -265,7 +265,7 @@ pub async fn chat(flags: &Flags) -> anyhow::Result<()> {
     req.headers_mut()
         .insert("authorization", format!("Bearer {}", target.token).parse()?);
     let (mut agent, _) =
-        tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), false).await?;
+        tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), true).await?;
     let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
