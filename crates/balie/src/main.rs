@@ -174,6 +174,9 @@ async fn serve(config: &Config, services: Services) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Balie is serving");
     println!("Balie is serving on http://{addr}");
+    println!("  agent inbox:              http://{addr}/login");
+    println!("  chat widget on a shop:    http://{addr}/demo-shop");
+    println!("  API (OpenAPI document):   http://{addr}/api/v1/openapi.json");
     balie_http::serve(listener, services, shutdown_signal()).await?;
     Ok(())
 }
