@@ -718,6 +718,7 @@ fn sidebar(
     lang: Lang,
     contact: &Contact,
     convs: &[Conversation],
+    orders: &[balie_domain::Order],
     current: i64,
     dir: &Directory,
 ) -> String {
@@ -779,6 +780,7 @@ fn sidebar(
         );
     }
     s.push_str("</ul>\n");
+    s.push_str(&order_list(lang, orders));
     let _ = writeln!(s, "<h3>{}</h3>\n<ul class=\"agents\">", e(lang.t("agents")));
     for a in dir.agents.iter().filter(|a| a.active) {
         let _ = writeln!(
@@ -791,6 +793,50 @@ fn sidebar(
         );
     }
     s.push_str("</ul>\n</aside>");
+    s
+}
+
+/// The customer's orders: number, status, carrier with track & trace, and
+/// expected delivery, so the agent needn't ask.
+fn order_list(lang: Lang, orders: &[balie_domain::Order]) -> String {
+    let mut s = format!("<h3>{}</h3>\n", e(lang.t("orders")));
+    if orders.is_empty() {
+        let _ = writeln!(s, "<p class=\"muted\">{}</p>", e(lang.t("no_orders")));
+        return s;
+    }
+    s.push_str("<ul class=\"orders\">\n");
+    for o in orders {
+        let tracking = match (&o.tracking_code, &o.tracking_url) {
+            (Some(code), Some(url))
+                if url.starts_with("https://") || url.starts_with("http://") =>
+            {
+                format!(
+                    " <a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer\">{}</a>",
+                    e(url),
+                    e(code)
+                )
+            }
+            (Some(code), _) => format!(" <span class=\"tracking\">{}</span>", e(code)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "<li><strong>#{number}</strong> <span class=\"badge order-{st}\">{st}</span>{carrier}{tracking}{expected}{total}</li>",
+            number = e(&o.number),
+            st = e(o.status.as_str()),
+            carrier = o.carrier.as_deref().map(|c| format!(" {}", e(c))).unwrap_or_default(),
+            expected = o
+                .expected_delivery
+                .as_deref()
+                .map(|d| format!(" <span class=\"muted\">{} {}</span>", e(lang.t("expected")), e(d)))
+                .unwrap_or_default(),
+            total = match (&o.total, &o.currency) {
+                (Some(t), Some(c)) => format!(" <span class=\"muted\">{} {}</span>", e(t), e(c)),
+                _ => String::new(),
+            },
+        );
+    }
+    s.push_str("</ul>\n");
     s
 }
 
@@ -900,6 +946,20 @@ async fn render_conversation(
         .await?;
     let contact_name = display_name(&contact, lang);
     let history = whole_history(state, page, contact.id).await?;
+    // The customer's orders, newest first (a shop without orders shows none).
+    let orders = state
+        .services
+        .contact_orders(
+            &page.actor,
+            contact.id,
+            PageRequest {
+                cursor: None,
+                limit: 10,
+            },
+        )
+        .await
+        .map(|p| p.data)
+        .unwrap_or_default();
     let contact_convs = state
         .services
         .list_conversations(
@@ -976,7 +1036,7 @@ async fn render_conversation(
     );
     let main = format!(
         "<div class=\"layout with-conv\">\n{pane}\n{conv_section}\n{side}\n</div>\n{templates}",
-        side = sidebar(lang, &contact, &contact_convs, id, &dir),
+        side = sidebar(lang, &contact, &contact_convs, &orders, id, &dir),
     );
     let extra = format!(
         " data-conversation-id=\"{}\" data-contact-id=\"{}\" data-contact-name=\"{}\"",

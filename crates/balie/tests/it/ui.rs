@@ -941,3 +941,45 @@ async fn ui_conversation_page_shows_files_the_customer_sent() {
     assert_eq!(file.status(), StatusCode::OK);
     assert_eq!(file.headers()["content-type"], "image/png");
 }
+
+#[tokio::test]
+async fn ui_sidebar_shows_the_customers_orders() {
+    let app = TestApp::spawn().await;
+    let got = app
+        .inbound(
+            "web_chat",
+            "email",
+            "emma@example.nl",
+            "Waar is mijn pakket?",
+        )
+        .await;
+    let cid = got["conversation"]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .call(
+            "PUT",
+            "/api/v1/orders/1045873",
+            &app.token,
+            Some(json!({ "email": "Emma@Example.nl", "status": "shipped", "carrier": "PostNL",
+                         "tracking_code": "3SABCD1234567", "tracking_url": "https://jouw.postnl.nl/track-and-trace/3SABCD1234567",
+                         "expected_delivery": "2026-11-24" })),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    let agent = login(&app).await;
+    let (_, html) = agent.page(&app, &format!("/inbox/c/{cid}")).await;
+    assert!(html.contains("#1045873"), "order number in the sidebar");
+    assert!(
+        html.contains("href=\"https://jouw.postnl.nl/track-and-trace/3SABCD1234567\""),
+        "track & trace link"
+    );
+    assert!(html.contains("2026-11-24"));
+    // Another customer's conversation shows none of it.
+    let other = app
+        .inbound("web_chat", "email", "lucas@example.com", "Hoi")
+        .await;
+    let (_, html) = agent
+        .page(&app, &format!("/inbox/c/{}", other["conversation"]["id"]))
+        .await;
+    assert!(!html.contains("1045873"));
+    assert!(html.contains("Geen bestellingen bekend."));
+}
