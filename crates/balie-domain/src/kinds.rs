@@ -141,6 +141,8 @@ string_enum!(
         CannedResponseCreated => "canned_response.created",
         CannedResponseUpdated => "canned_response.updated",
         CannedResponseDeleted => "canned_response.deleted",
+        BotAnswered => "bot.answered",
+        BotHandedOff => "bot.handed_off",
     }
 );
 

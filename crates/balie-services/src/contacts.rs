@@ -12,7 +12,7 @@ use balie_storage::events::NewEvent;
 use serde_json::json;
 
 use crate::directory::required_text;
-use crate::{Actor, Page, PageRequest, Pending, Result, ServiceError, Services};
+use crate::{Actor, Page, PageRequest, Result, ServiceError, Services};
 
 /// A raw identity as a client sends it.
 #[derive(Debug, Clone)]
@@ -75,20 +75,18 @@ impl Services {
             contacts::add_identity(tx.conn(), actor.account_id, id, *kind, value, now).await?;
         }
         let contact = contacts::get_contact(tx.conn(), actor.account_id, id).await?;
-        let mut pending = Pending::new(actor.account_id);
-        pending
-            .append(
-                &mut tx,
-                contact_event(
-                    actor,
-                    EventKind::ContactCreated,
-                    id,
-                    json!({ "contact_id": id }),
-                ),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            contact_event(
+                actor,
+                EventKind::ContactCreated,
+                id,
+                json!({ "contact_id": id }),
+            ),
+            now,
+        )
+        .await?;
         Ok(contact)
     }
 
@@ -157,20 +155,18 @@ impl Services {
             now,
         )
         .await?;
-        let mut pending = Pending::new(actor.account_id);
-        pending
-            .append(
-                &mut tx,
-                contact_event(
-                    actor,
-                    EventKind::ContactUpdated,
-                    id,
-                    json!({ "contact_id": id }),
-                ),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            contact_event(
+                actor,
+                EventKind::ContactUpdated,
+                id,
+                json!({ "contact_id": id }),
+            ),
+            now,
+        )
+        .await?;
         Ok(contact)
     }
 
@@ -201,16 +197,14 @@ impl Services {
         )
         .await?;
         let contact = contacts::get_contact(tx.conn(), actor.account_id, contact_id).await?;
-        let mut pending = Pending::new(actor.account_id);
         let payload = json!({ "contact_id": contact_id, "identity_id": identity.id, "kind": identity.kind, "value": identity.value });
-        pending
-            .append(
-                &mut tx,
-                contact_event(actor, EventKind::IdentityAdded, contact_id, payload),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            contact_event(actor, EventKind::IdentityAdded, contact_id, payload),
+            now,
+        )
+        .await?;
         Ok(contact)
     }
 
@@ -225,16 +219,14 @@ impl Services {
         let identity =
             contacts::remove_identity(tx.conn(), actor.account_id, contact_id, identity_id).await?;
         let contact = contacts::get_contact(tx.conn(), actor.account_id, contact_id).await?;
-        let mut pending = Pending::new(actor.account_id);
         let payload = json!({ "contact_id": contact_id, "identity_id": identity.id, "kind": identity.kind, "value": identity.value });
-        pending
-            .append(
-                &mut tx,
-                contact_event(actor, EventKind::IdentityRemoved, contact_id, payload),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            contact_event(actor, EventKind::IdentityRemoved, contact_id, payload),
+            now,
+        )
+        .await?;
         Ok(contact)
     }
 
@@ -262,19 +254,17 @@ impl Services {
             now,
         )
         .await?;
-        let mut pending = Pending::new(actor.account_id);
         let payload = json!({
             "merge_id": merge.id, "target_contact_id": target_id, "source_contact_id": source_id,
             "moved_identity_ids": merge.moved_identity_ids, "moved_conversation_ids": merge.moved_conversation_ids,
         });
-        pending
-            .append(
-                &mut tx,
-                contact_event(actor, EventKind::ContactMerged, target_id, payload),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            contact_event(actor, EventKind::ContactMerged, target_id, payload),
+            now,
+        )
+        .await?;
         Ok(merge)
     }
 
@@ -293,23 +283,21 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let merge = contacts::split_merge(tx.conn(), actor.account_id, merge_id, now).await?;
-        let mut pending = Pending::new(actor.account_id);
         let payload = json!({
             "merge_id": merge.id, "target_contact_id": merge.target_contact_id, "source_contact_id": merge.source_contact_id,
         });
-        pending
-            .append(
-                &mut tx,
-                contact_event(
-                    actor,
-                    EventKind::ContactSplit,
-                    merge.target_contact_id,
-                    payload,
-                ),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            contact_event(
+                actor,
+                EventKind::ContactSplit,
+                merge.target_contact_id,
+                payload,
+            ),
+            now,
+        )
+        .await?;
         Ok(merge)
     }
 

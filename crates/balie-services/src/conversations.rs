@@ -87,7 +87,7 @@ fn check_text(text: &str) -> Result<()> {
     Ok(())
 }
 
-fn conversation_event(
+pub(crate) fn conversation_event(
     kind: EventKind,
     conversation: &Conversation,
     actor_type: AuthorType,
@@ -104,7 +104,7 @@ fn conversation_event(
     }
 }
 
-fn message_event(conversation: &Conversation, message: &Message) -> NewEvent {
+pub(crate) fn message_event(conversation: &Conversation, message: &Message) -> NewEvent {
     conversation_event(
         EventKind::MessageCreated,
         conversation,
@@ -125,7 +125,30 @@ async fn must_exist<T>(found: std::result::Result<T, StorageError>, field: &str)
 
 impl Services {
     /// Stores a customer's message from any channel. See the module docs.
+    /// Then the bot takes its turn ([`Services::bot_reply`]), after the
+    /// message is durable and published, in a task of its own so the
+    /// customer's send is not slowed.
     pub async fn ingest(&self, account_id: i64, input: InboundMessage) -> Result<Ingested> {
+        let got = self.ingest_without_bot(account_id, input).await?;
+        if !got.duplicate {
+            let bot = self.clone();
+            let (message, conversation_id) = (got.message.clone(), got.conversation.id);
+            tokio::spawn(async move {
+                if let Err(e) = bot.bot_reply(account_id, conversation_id, &message).await {
+                    tracing::warn!(error = %e, conversation_id, "bot reply failed");
+                }
+            });
+        }
+        Ok(got)
+    }
+
+    /// [`Services::ingest`] without the bot's turn: for history that is
+    /// not live traffic (the demo's seeded conversations).
+    pub async fn ingest_without_bot(
+        &self,
+        account_id: i64,
+        input: InboundMessage,
+    ) -> Result<Ingested> {
         // Two first messages of one new customer may race to create the
         // contact (PostgreSQL runs writers in parallel); the loser retries and
         // finds the winner's contact.

@@ -181,7 +181,7 @@ impl Services {
                 match step {
                     Customer(channel, from, text) => {
                         let got = self
-                            .ingest(
+                            .ingest_without_bot(
                                 admin.account_id,
                                 InboundMessage {
                                     inbox_id: Some(inbox_for(channel)),

@@ -6,7 +6,7 @@ use balie_storage::{inboxes, teams};
 use serde_json::json;
 
 use crate::auth::{check_password_rules, hash_password};
-use crate::{agent_event, Actor, Page, PageRequest, Pending, Result, ServiceError, Services};
+use crate::{agent_event, Actor, Page, PageRequest, Result, ServiceError, Services};
 
 /// A trimmed, non-empty text of bounded length.
 pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String> {
@@ -96,19 +96,17 @@ impl Services {
         )
         .await
         .map_err(conflict("an agent with this email exists"))?;
-        let mut pending = Pending::new(actor.account_id);
-        pending
-            .append(
-                &mut tx,
-                agent_event(
-                    actor,
-                    EventKind::AgentCreated,
-                    json!({ "agent_id": agent.id }),
-                ),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            agent_event(
+                actor,
+                EventKind::AgentCreated,
+                json!({ "agent_id": agent.id }),
+            ),
+            now,
+        )
+        .await?;
         Ok(agent)
     }
 
@@ -163,16 +161,14 @@ impl Services {
             now,
         )
         .await?;
-        let mut pending = Pending::new(actor.account_id);
         let payload = json!({ "agent_id": id, "presence": agent.presence, "role": agent.role, "active": agent.active });
-        pending
-            .append(
-                &mut tx,
-                agent_event(actor, EventKind::AgentUpdated, payload),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            agent_event(actor, EventKind::AgentUpdated, payload),
+            now,
+        )
+        .await?;
         Ok(agent)
     }
 
@@ -184,15 +180,13 @@ impl Services {
         let team = teams::create_team(tx.conn(), actor.account_id, &name, now)
             .await
             .map_err(conflict("a team with this name exists"))?;
-        let mut pending = Pending::new(actor.account_id);
-        pending
-            .append(
-                &mut tx,
-                agent_event(actor, EventKind::TeamCreated, json!({ "team_id": team.id })),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            agent_event(actor, EventKind::TeamCreated, json!({ "team_id": team.id })),
+            now,
+        )
+        .await?;
         Ok(team)
     }
 
@@ -244,19 +238,17 @@ impl Services {
             }
         }
         let team = teams::get_team(tx.conn(), actor.account_id, id).await?;
-        let mut pending = Pending::new(actor.account_id);
-        pending
-            .append(
-                &mut tx,
-                agent_event(
-                    actor,
-                    EventKind::TeamUpdated,
-                    json!({ "team_id": id, "member_ids": team.member_ids }),
-                ),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            agent_event(
+                actor,
+                EventKind::TeamUpdated,
+                json!({ "team_id": id, "member_ids": team.member_ids }),
+            ),
+            now,
+        )
+        .await?;
         Ok(team)
     }
 
@@ -266,15 +258,13 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         teams::delete_team(tx.conn(), actor.account_id, id).await?;
-        let mut pending = Pending::new(actor.account_id);
-        pending
-            .append(
-                &mut tx,
-                agent_event(actor, EventKind::TeamDeleted, json!({ "team_id": id })),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            agent_event(actor, EventKind::TeamDeleted, json!({ "team_id": id })),
+            now,
+        )
+        .await
     }
 
     pub async fn create_inbox(
@@ -311,19 +301,17 @@ impl Services {
             now,
         )
         .await?;
-        let mut pending = Pending::new(actor.account_id);
-        pending
-            .append(
-                &mut tx,
-                agent_event(
-                    actor,
-                    EventKind::InboxCreated,
-                    json!({ "inbox_id": inbox.id, "channel": channel }),
-                ),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            agent_event(
+                actor,
+                EventKind::InboxCreated,
+                json!({ "inbox_id": inbox.id, "channel": channel }),
+            ),
+            now,
+        )
+        .await?;
         Ok(inbox)
     }
 
@@ -364,15 +352,13 @@ impl Services {
             now,
         )
         .await?;
-        let mut pending = Pending::new(actor.account_id);
-        pending
-            .append(
-                &mut tx,
-                agent_event(actor, EventKind::InboxUpdated, json!({ "inbox_id": id })),
-                now,
-            )
-            .await?;
-        pending.commit(tx, self).await?;
+        self.commit_with_event(
+            tx,
+            actor.account_id,
+            agent_event(actor, EventKind::InboxUpdated, json!({ "inbox_id": id })),
+            now,
+        )
+        .await?;
         Ok(inbox)
     }
 }

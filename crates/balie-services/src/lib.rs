@@ -4,6 +4,7 @@
 //! (HTTP, channels, the bot) call these and never the storage directly.
 
 pub mod auth;
+pub mod bot;
 pub mod canned;
 pub mod commerce;
 pub mod contacts;
@@ -231,6 +232,22 @@ impl Pending {
             services.fanout.publish(Live::Event(event));
         }
         Ok(())
+    }
+}
+
+impl Services {
+    /// The common end of a change that records one event: append it to
+    /// `tx`, commit, then publish it.
+    pub(crate) async fn commit_with_event(
+        &self,
+        mut tx: WriteTx,
+        account_id: i64,
+        event: NewEvent,
+        now: i64,
+    ) -> Result<()> {
+        let mut pending = Pending::new(account_id);
+        pending.append(&mut tx, event, now).await?;
+        pending.commit(tx, self).await
     }
 }
 

@@ -168,6 +168,10 @@ async fn open(config: &Config) -> anyhow::Result<Services> {
 }
 
 async fn serve(config: &Config, services: Services) -> anyhow::Result<()> {
+    // The bot's model trains on first use; do it now, off the request path.
+    tokio::task::spawn_blocking(|| {
+        balie_nlu::classifier::builtin_model();
+    });
     let listener = TcpListener::bind(&config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;

@@ -6,6 +6,7 @@
 //! works without the script; the script posts the same forms with `fetch`
 //! (asking for JSON) so a failed send keeps the agent's text.
 
+mod bot_admin;
 mod html;
 pub mod i18n;
 mod pages;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::conversation).post(pages::conversation_action),
         )
         .route("/inbox/presence", post(pages::presence))
+        .route("/settings/bot", get(bot_admin::try_sentence))
         .route(
             "/settings/canned",
             get(settings::list).post(settings::create),

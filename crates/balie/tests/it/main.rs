@@ -7,6 +7,7 @@ mod api_conversations;
 mod api_errors;
 mod api_live;
 mod api_setup;
+mod bot;
 mod browser;
 mod canned;
 mod durability;

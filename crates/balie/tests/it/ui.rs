@@ -983,3 +983,43 @@ async fn ui_sidebar_shows_the_customers_orders() {
     assert!(!html.contains("1045873"));
     assert!(html.contains("Geen bestellingen bekend."));
 }
+
+#[tokio::test]
+async fn ui_try_a_sentence_shows_what_the_bot_understands() {
+    let app = TestApp::spawn().await;
+    let agent = login(&app).await;
+    let (status, html) = agent
+        .page(
+            &app,
+            "/settings/bot?text=waar%20blijft%20mijn%20bestelling%201045873%3F",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<code class=\"intent\">track_order</code>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<strong>1045873</strong>"),
+        "the order number is found"
+    );
+    let payload = "<script>alert(1)</script> ik wil een medewerker spreken";
+    let (_, html) = agent
+        .page(
+            &app,
+            &format!(
+                "/settings/bot?text={}",
+                payload
+                    .replace(' ', "%20")
+                    .replace('<', "%3C")
+                    .replace('>', "%3E")
+                    .replace('/', "%2F")
+                    .replace('(', "%28")
+                    .replace(')', "%29")
+            ),
+        )
+        .await;
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains(&escape("<script>alert(1)</script>")));
+    assert!(html.contains("contact_human_agent"), "{html}");
+}

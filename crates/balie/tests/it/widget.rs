@@ -12,7 +12,12 @@ use crate::harness::TestApp;
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
 
 /// A web-chat inbox of the test account: (id, widget token, identity secret).
-pub async fn chat_inbox(app: &TestApp, settings: Value) -> (i64, String, String) {
+/// These tests predate the self-service bot and count every message, so the
+/// inbox has the bot off unless `settings` says `"bot"` (see `bot.rs`).
+pub async fn chat_inbox(app: &TestApp, mut settings: Value) -> (i64, String, String) {
+    if settings.get("bot").is_none() {
+        settings["bot"] = json!(false);
+    }
     let (status, inbox) = app
         .post(
             "/api/v1/inboxes",
