@@ -117,9 +117,15 @@ async fn demo_shop(State(state): State<AppState>, headers: HeaderMap) -> ApiResu
         .first_widget_token()
         .await?
         .ok_or_else(ApiError::not_found)?;
+    // The Host header ends up in the page: only a plain host[:port] will do.
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
         .unwrap_or("127.0.0.1:8080");
     let page = DEMO_SHOP
         .replace("{{BALIE_BASE}}", &format!("http://{host}"))

@@ -588,3 +588,32 @@ async fn widget_session_starts_are_rate_limited_per_client() {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn widget_demo_shop_page_refuses_a_hostile_host_header() {
+    let app = TestApp::spawn().await;
+    chat_inbox(&app, json!({})).await;
+    let page = app
+        .client
+        .get(app.url("/demo-shop"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&app.base),
+        "the page embeds the widget from this server"
+    );
+    let res = app
+        .client
+        .get(app.url("/demo-shop"))
+        .header("host", "evil.example\"><script>alert(1)</script>")
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(!page.contains("<script>alert(1)</script>"));
+    assert!(!page.contains("evil.example"));
+}
