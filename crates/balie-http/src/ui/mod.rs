@@ -9,6 +9,7 @@
 mod bot_admin;
 mod html;
 pub mod i18n;
+mod inbox_settings;
 mod pages;
 mod settings;
 
@@ -41,6 +42,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/inbox/presence", post(pages::presence))
         .route("/settings/bot", get(bot_admin::try_sentence))
+        .route("/settings/inboxes", get(inbox_settings::list))
+        .route(
+            "/settings/inboxes/{id}",
+            get(inbox_settings::edit).post(inbox_settings::save),
+        )
         .route(
             "/settings/canned",
             get(settings::list).post(settings::create),

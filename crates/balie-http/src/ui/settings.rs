@@ -91,7 +91,7 @@ fn canned_fields(lang: Lang, f: &CannedForm) -> String {
     )
 }
 
-fn shell(page: &AgentPage, path: &str, title: &str, main: String) -> String {
+pub(super) fn shell(page: &AgentPage, path: &str, title: &str, main: String) -> String {
     let lang = page.lang;
     Shell {
         lang,
@@ -107,7 +107,7 @@ fn shell(page: &AgentPage, path: &str, title: &str, main: String) -> String {
     .render()
 }
 
-fn message_html(error: Option<&str>, notice: Option<&str>) -> String {
+pub(super) fn message_html(error: Option<&str>, notice: Option<&str>) -> String {
     let mut s = String::new();
     if let Some(m) = error {
         let _ = writeln!(s, "<p class=\"error\" role=\"alert\">{}</p>", e(m));
@@ -200,7 +200,7 @@ fn render_edit(page: &AgentPage, id: i64, form: &CannedForm, error: Option<&str>
 }
 
 /// The page refusing an agent who is not an admin, if so.
-fn not_admin(page: &AgentPage) -> Option<Response> {
+pub(super) fn not_admin(page: &AgentPage) -> Option<Response> {
     page.actor.require_admin().err().map(|_| {
         error_page(
             page.lang,

@@ -1023,3 +1023,83 @@ async fn ui_try_a_sentence_shows_what_the_bot_understands() {
     assert!(html.contains(&escape("<script>alert(1)</script>")));
     assert!(html.contains("contact_human_agent"), "{html}");
 }
+
+#[tokio::test]
+async fn ui_admins_set_up_an_inbox_greeting_hours_bot_and_embed_snippet() {
+    let app = TestApp::spawn().await;
+    let (inbox_id, token, _) = crate::widget::chat_inbox(&app, json!({})).await;
+    let agent = login(&app).await;
+    let (status, html) = agent.page(&app, "/settings/inboxes").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("data-inbox=&quot;{token}&quot;")),
+        "the embed snippet, escaped: {html}"
+    );
+    let (status, html) = agent
+        .page(&app, &format!("/settings/inboxes/{inbox_id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"timezone\""));
+
+    let path = format!("/settings/inboxes/{inbox_id}");
+    let hostile = "<script>alert(1)</script> Welkom!";
+    let good = [
+        ("csrf", agent.csrf.as_str()),
+        ("name", "Webwinkel chat"),
+        ("greeting_nl", hostile),
+        ("greeting_en", "Hi!"),
+        ("timezone", "Europe/Amsterdam"),
+        ("mon", "09:00-17:30"),
+        ("sat", "10:00-14:00, 15:00-16:00"),
+        (
+            "allowed_origins",
+            "https://shop.example\nhttps://www.shop.example",
+        ),
+    ];
+    let res = agent.form(&app, &path, &good).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let (_, inbox) = app.get(&format!("/api/v1/inboxes/{inbox_id}")).await;
+    let s = &inbox["settings"];
+    assert_eq!(s["greeting_nl"], hostile);
+    assert_eq!(s["bot"], false, "an unticked box turns the bot off");
+    assert_eq!(
+        s["business_hours"]["week"]["sat"],
+        json!(["10:00-14:00", "15:00-16:00"])
+    );
+    assert_eq!(
+        s["allowed_origins"],
+        json!(["https://shop.example", "https://www.shop.example"])
+    );
+    assert!(
+        s["identity_secret"].as_str().is_some(),
+        "the secret is kept"
+    );
+    let (_, html) = agent
+        .page(&app, &format!("/settings/inboxes/{inbox_id}"))
+        .await;
+    assert!(!html.contains(hostile) && html.contains(&escape(hostile)));
+
+    // A bad span is refused with a readable message and the typed values kept.
+    let bad = [
+        ("csrf", agent.csrf.as_str()),
+        ("name", "Webwinkel chat"),
+        ("timezone", "UTC"),
+        ("mon", "laat"),
+    ];
+    let res = agent.form(&app, &path, &bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("value=\"laat\""), "the typed value is kept");
+    let (_, inbox) = app.get(&format!("/api/v1/inboxes/{inbox_id}")).await;
+    assert_eq!(
+        inbox["settings"]["business_hours"]["timezone"], "Europe/Amsterdam",
+        "nothing changed"
+    );
+    // A forged post changes nothing.
+    let res = agent
+        .form(&app, &path, &[("csrf", "forged"), ("name", "Overgenomen")])
+        .await;
+    assert_ne!(res.status(), StatusCode::SEE_OTHER);
+    let (_, inbox) = app.get(&format!("/api/v1/inboxes/{inbox_id}")).await;
+    assert_eq!(inbox["name"], "Webwinkel chat");
+}
