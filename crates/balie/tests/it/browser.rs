@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::{Method, Url};
 use serde_json::{json, Value};
 
@@ -123,4 +123,32 @@ pub async fn cdp(c: &Client, cmd: &'static str, params: Value) -> Value {
     c.issue_cmd(Cdp { cmd, params })
         .await
         .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+}
+
+/// Fills in and submits the login form on the current page, then waits for
+/// the inbox's live connection.
+pub async fn submit_login(c: &Client, email: &str, password: &str) {
+    c.find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#live.on"))
+        .await
+        .unwrap();
 }

@@ -753,28 +753,7 @@ mod browser {
         // Without a session the inbox sends the browser to the login page.
         c.goto(&app.url(&format!("/inbox/c/{cid}"))).await.unwrap();
         assert_eq!(c.current_url().await.unwrap().path(), "/login");
-        c.find(Locator::Css("input[name=email]"))
-            .await
-            .unwrap()
-            .send_keys("admin@shop.test")
-            .await
-            .unwrap();
-        c.find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys(PASSWORD)
-            .await
-            .unwrap();
-        c.find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        c.wait()
-            .for_element(Locator::Css("#live.on"))
-            .await
-            .unwrap();
+        crate::browser::submit_login(&c, "admin@shop.test", PASSWORD).await;
         assert_eq!(
             c.current_url().await.unwrap().path(),
             format!("/inbox/c/{cid}"),

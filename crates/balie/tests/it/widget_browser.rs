@@ -69,29 +69,7 @@ async fn agent(app: &TestApp) {
 /// Logs the agent in at `/login` and waits for the inbox's live connection.
 async fn log_in(c: &Client, app: &TestApp) {
     c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Css("input[name=email]"))
-        .await
-        .unwrap()
-        .send_keys(AGENT_EMAIL)
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(AGENT_PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#live.on"))
-        .await
-        .unwrap();
+    crate::browser::submit_login(c, AGENT_EMAIL, AGENT_PASSWORD).await;
 }
 
 /// Opens a shop page and the chat on it; the focus ends up in the text box.
