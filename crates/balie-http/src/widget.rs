@@ -117,18 +117,8 @@ async fn demo_shop(State(state): State<AppState>, headers: HeaderMap) -> ApiResu
         .first_widget_token()
         .await?
         .ok_or_else(ApiError::not_found)?;
-    // The Host header ends up in the page: only a plain host[:port] will do.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("127.0.0.1:8080");
     let page = DEMO_SHOP
-        .replace("{{BALIE_BASE}}", &format!("http://{host}"))
+        .replace("{{BALIE_BASE}}", &public_base(&headers, "127.0.0.1:8080"))
         .replace("{{INBOX_TOKEN}}", &token);
     Ok((
         [
@@ -142,6 +132,30 @@ async fn demo_shop(State(state): State<AppState>, headers: HeaderMap) -> ApiResu
         page,
     )
         .into_response())
+}
+
+/// This server's address as the browser reached it (`http://host:port`,
+/// `https` behind a proxy that says so), for pages that embed the widget.
+/// The Host header ends up in a page, so only a plain host[:port] is taken;
+/// anything else gives `fallback`.
+pub(crate) fn public_base(headers: &HeaderMap, fallback: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or(fallback);
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
 }
 
 /// Widget-facing errors say what went wrong in the visitor's terms.

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use balie_domain::{Channel, Inbox};
@@ -188,27 +188,6 @@ fn bot_enabled(inbox: &Inbox) -> bool {
         .unwrap_or(inbox.channel == Channel::WebChat)
 }
 
-/// This server's address as the browser reached it, for the embed snippet.
-fn base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("BALIE_HOST");
-    let scheme = match headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
-}
-
 /// `GET /settings/inboxes`: every inbox, and how to embed the web chat.
 pub async fn list(State(state): State<AppState>, headers: HeaderMap, page: AgentPage) -> Response {
     if let Some(res) = not_admin(&page) {
@@ -236,7 +215,7 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, page: Agent
                 "<pre class=\"snippet\"><code>{}</code></pre>",
                 e(&format!(
                     "<script src=\"{}/widget.js\" data-inbox=\"{token}\" async></script>",
-                    base(&headers)
+                    crate::widget::public_base(&headers, "BALIE_HOST")
                 ))
             ),
             None => String::new(),
