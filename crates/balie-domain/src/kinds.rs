@@ -143,6 +143,12 @@ string_enum!(
         CannedResponseDeleted => "canned_response.deleted",
         BotAnswered => "bot.answered",
         BotHandedOff => "bot.handed_off",
+        BotResumed => "bot.resumed",
+        BotSettingsUpdated => "bot.settings_updated",
+        BotAnswerUpdated => "bot.answer_updated",
+        BotExampleAdded => "bot.example_added",
+        BotExampleDeleted => "bot.example_deleted",
+        BotRetrained => "bot.retrained",
     }
 );
 

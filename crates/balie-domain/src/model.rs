@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// A moment, kept as milliseconds since the epoch and shown as RFC 3339.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, ToSchema)]
 #[schema(value_type = String, format = DateTime, example = "2026-11-23T16:06:25.123Z")]
 pub struct Timestamp(pub i64);
 

@@ -31,6 +31,8 @@ pub struct Services {
     pub fanout: Arc<dyn Fanout>,
     pub login_limiter: Arc<auth::LoginLimiter>,
     pub rate_limiter: Arc<limits::RateLimiter>,
+    /// The bot's per-node state: trained shop models, turn locks.
+    pub bot: Arc<bot::admin::BotRuntime>,
 }
 
 impl std::fmt::Debug for Services {
@@ -181,6 +183,7 @@ impl Services {
             fanout,
             login_limiter: Arc::new(auth::LoginLimiter::default()),
             rate_limiter: Arc::new(limits::RateLimiter::default()),
+            bot: Arc::new(bot::admin::BotRuntime::default()),
         }
     }
 

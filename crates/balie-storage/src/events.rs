@@ -100,3 +100,37 @@ pub async fn last_id(conn: &mut Conn, account_id: i64) -> Result<i64, StorageErr
         .await?;
     Ok(id.unwrap_or(0))
 }
+
+/// Events of one account of the given kinds created in `[from_ms, to_ms)`,
+/// after `after_id`, oldest first (for reports; page with `after_id`).
+pub async fn list_kinds_between(
+    conn: &mut Conn,
+    account_id: i64,
+    kinds: &[EventKind],
+    from_ms: i64,
+    to_ms: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Event>, StorageError> {
+    let mut q = SqlBuilder::new(
+        "SELECT id, account_id, kind, conversation_id, contact_id, actor_type, actor_id, payload, created_at FROM events WHERE ",
+    );
+    q.push(
+        "account_id = ? AND created_at >= ? AND created_at < ? AND id > ? AND kind IN (",
+        [
+            Arg::Int(account_id),
+            Arg::Int(from_ms),
+            Arg::Int(to_ms),
+            Arg::Int(after_id),
+        ],
+    );
+    for (i, kind) in kinds.iter().enumerate() {
+        q.push(
+            if i == 0 { "?" } else { ", ?" },
+            [Arg::Text(kind.as_str().to_string())],
+        );
+    }
+    q.push(") ORDER BY id LIMIT ?", [Arg::Int(limit)]);
+    let rows = q.query().fetch_all(conn).await?;
+    rows.iter().map(event).collect()
+}

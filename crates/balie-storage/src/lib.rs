@@ -12,6 +12,7 @@ mod migrate;
 mod rows;
 
 pub mod accounts;
+pub mod bot;
 pub mod canned;
 pub mod contacts;
 pub mod conversations;

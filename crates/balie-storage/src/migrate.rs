@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_widget.sql")),
     (3, include_str!("../migrations/0003_orders.sql")),
     (4, include_str!("../migrations/0004_canned.sql")),
+    (6, include_str!("../migrations/0006_bot.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -2,6 +2,7 @@
 //! description; [`routes`] collects them, so the document cannot miss a
 //! route.
 
+pub(crate) mod bot;
 mod canned;
 mod contacts;
 mod conversations;
@@ -32,6 +33,7 @@ use crate::AppState;
         (name = "conversations", description = "Threads across channels"),
         (name = "events", description = "Everything that happened, in order"),
         (name = "canned-responses", description = "Ready-made replies with variables"),
+        (name = "bot", description = "The self-service bot: examples, answers, retraining, the automation report"),
     )
 )]
 struct ApiDoc;
@@ -57,6 +59,7 @@ impl Modify for SecurityAddon {
 /// Every API route with its documentation.
 pub fn routes() -> OpenApiRouter<AppState> {
     let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    let router = bot::register(router);
     orders::register(router)
         .routes(routes!(session::login))
         .routes(routes!(session::logout))

@@ -42,6 +42,17 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/inbox/presence", post(pages::presence))
         .route("/settings/bot", get(bot_admin::try_sentence))
+        .route("/settings/bot/pattern", post(bot_admin::save_pattern))
+        .route("/settings/bot/intents", get(bot_admin::intents))
+        .route("/settings/bot/examples", post(bot_admin::add_example))
+        .route(
+            "/settings/bot/examples/{id}/delete",
+            post(bot_admin::delete_example),
+        )
+        .route("/settings/bot/retrain", post(bot_admin::retrain))
+        .route("/settings/bot/answers", get(bot_admin::answers))
+        .route("/settings/bot/answers/{key}", post(bot_admin::save_answer))
+        .route("/reports/bot", get(bot_admin::report))
         .route("/settings/inboxes", get(inbox_settings::list))
         .route(
             "/settings/inboxes/{id}",

@@ -175,13 +175,17 @@ pub(super) fn top_bar(page: &AgentPage, path_and_filters: &str) -> String {
         logout = e(lang.t("logout")),
         settings = if page.actor.role.is_admin() {
             format!(
-                "<a class=\"settings-link\" href=\"/settings/inboxes\">{}</a>\n<a class=\"settings-link\" href=\"/settings/canned\">{}</a>\n<a class=\"settings-link\" href=\"/settings/bot\">{}</a>\n",
+                "<a class=\"settings-link\" href=\"/settings/inboxes\">{}</a>\n<a class=\"settings-link\" href=\"/settings/canned\">{}</a>\n<a class=\"settings-link\" href=\"/settings/bot\">{}</a>\n<a class=\"settings-link\" href=\"/reports/bot\">{}</a>\n",
                 e(lang.t("inbox_settings")),
                 e(lang.t("canned_settings")),
-                e(lang.t("bot_try"))
+                e(lang.t("bot_settings")),
+                e(lang.t("report_bot"))
             )
         } else {
-            String::new()
+            format!(
+                "<a class=\"settings-link\" href=\"/reports/bot\">{}</a>\n",
+                e(lang.t("report_bot"))
+            )
         },
     )
 }
@@ -615,6 +619,19 @@ fn conversation_head(
             "<form method=\"post\" action=\"{action}\" data-ajax>{h}<button type=\"submit\" id=\"btn-resolve\" class=\"primary\">{t}</button></form>",
             h = hidden("resolve"),
             t = e(lang.t("resolve"))
+        );
+    }
+    // A conversation the bot handed over can go back to the bot.
+    if c.labels
+        .iter()
+        .any(|l| l == balie_services::bot::HANDOFF_LABEL)
+    {
+        let _ = writeln!(
+            s,
+            "<form method=\"post\" action=\"{action}\" data-ajax>{h}<button type=\"submit\" id=\"btn-resume-bot\" title=\"{tip}\">{t}</button></form>",
+            h = hidden("resume_bot"),
+            t = e(lang.t("resume_bot")),
+            tip = e(lang.t("resume_bot_tip"))
         );
     }
     // Snooze.
@@ -1173,6 +1190,7 @@ async fn apply(
             return Ok(Outcome::Message(m));
         }
         "resolve" => patch.status = Some(ConversationStatus::Resolved),
+        "resume_bot" => return Ok(Outcome::Conversation(s.resume_bot(&page.actor, id).await?)),
         "reopen" => {
             patch.status = Some(ConversationStatus::Open);
             patch.snoozed_until = Some(None);

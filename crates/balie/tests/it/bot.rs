@@ -13,7 +13,7 @@ use crate::widget::start;
 
 const TRACKING: &str = "3SABCD1234567";
 
-async fn seed_order(app: &TestApp) {
+pub(crate) async fn seed_order(app: &TestApp) {
     let (status, body) = app
         .call(
             "PUT",
@@ -36,7 +36,7 @@ async fn seed_order(app: &TestApp) {
 
 /// A web-chat inbox with default settings (the bot is on by default for web
 /// chat); returns its widget token and identity secret.
-async fn chat_inbox(app: &TestApp, settings: Value) -> (i64, String, String) {
+pub(crate) async fn chat_inbox(app: &TestApp, settings: Value) -> (i64, String, String) {
     let (status, inbox) = app
         .post(
             "/api/v1/inboxes",
@@ -54,13 +54,13 @@ async fn chat_inbox(app: &TestApp, settings: Value) -> (i64, String, String) {
     )
 }
 
-async fn visitor(app: &TestApp, body: Value) -> String {
+pub(crate) async fn visitor(app: &TestApp, body: Value) -> String {
     let (status, s) = start(app, body, None).await;
     assert_eq!(status, 200, "{s}");
     s["session"].as_str().unwrap().to_string()
 }
 
-async fn send(app: &TestApp, session: &str, text: &str) {
+pub(crate) async fn send(app: &TestApp, session: &str, text: &str) {
     let res = app
         .client
         .post(app.url("/widget/v1/messages"))
@@ -73,7 +73,7 @@ async fn send(app: &TestApp, session: &str, text: &str) {
 }
 
 /// What the visitor sees from the bot.
-async fn bot_texts(app: &TestApp, session: &str) -> Vec<String> {
+pub(crate) async fn bot_texts(app: &TestApp, session: &str) -> Vec<String> {
     let res = app
         .client
         .get(app.url("/widget/v1/messages?after=0"))
@@ -92,7 +92,7 @@ async fn bot_texts(app: &TestApp, session: &str) -> Vec<String> {
 }
 
 /// Waits until the visitor has seen `n` bot messages; returns them all.
-async fn wait_bot(app: &TestApp, session: &str, n: usize) -> Vec<String> {
+pub(crate) async fn wait_bot(app: &TestApp, session: &str, n: usize) -> Vec<String> {
     tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             let texts = bot_texts(app, session).await;
@@ -107,14 +107,14 @@ async fn wait_bot(app: &TestApp, session: &str, n: usize) -> Vec<String> {
 }
 
 /// The account's only conversation.
-async fn only_conversation(app: &TestApp) -> Value {
+pub(crate) async fn only_conversation(app: &TestApp) -> Value {
     let (_, list) = app.get("/api/v1/conversations").await;
     let data = list["data"].as_array().unwrap();
     assert_eq!(data.len(), 1, "{list}");
     data[0].clone()
 }
 
-async fn agent_messages(app: &TestApp, cid: i64) -> Vec<Value> {
+pub(crate) async fn agent_messages(app: &TestApp, cid: i64) -> Vec<Value> {
     let (_, messages) = app
         .get(&format!("/api/v1/conversations/{cid}/messages"))
         .await;

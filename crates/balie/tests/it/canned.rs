@@ -9,13 +9,13 @@ use serde_json::{json, Value};
 use crate::harness::{assert_error, TestApp, PASSWORD};
 
 /// An agent (not an admin) with an API token and a login session.
-struct Agent {
-    token: String,
-    cookie: String,
-    csrf: String,
+pub(crate) struct Agent {
+    pub(crate) token: String,
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
-async fn login(app: &TestApp, email: &str, password: &str) -> (String, String) {
+pub(crate) async fn login(app: &TestApp, email: &str, password: &str) -> (String, String) {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -42,7 +42,7 @@ async fn login(app: &TestApp, email: &str, password: &str) -> (String, String) {
     (cookie, body["csrf_token"].as_str().unwrap().to_string())
 }
 
-async fn agent(app: &TestApp) -> Agent {
+pub(crate) async fn agent(app: &TestApp) -> Agent {
     let (status, body) = app
         .post(
             "/api/v1/agents",
@@ -500,14 +500,14 @@ async fn canned_responses_of_another_account_are_invisible() {
 }
 
 /// A browser without redirects following, logged in with a session.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     cookie: String,
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 impl Browser {
-    async fn login(app: &TestApp, email: &str, password: &str) -> Browser {
+    pub(crate) async fn login(app: &TestApp, email: &str, password: &str) -> Browser {
         let (cookie, csrf) = login(app, email, password).await;
         Browser {
             http: reqwest::Client::builder()
@@ -519,7 +519,7 @@ impl Browser {
         }
     }
 
-    async fn page(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn page(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
         let res = self
             .http
             .get(app.url(path))
@@ -530,7 +530,12 @@ impl Browser {
         (res.status(), res.text().await.unwrap())
     }
 
-    async fn form(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn form(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.http
             .post(app.url(path))
             .header(COOKIE, &self.cookie)

@@ -42,6 +42,12 @@ async fn isolation_every_endpoint_hides_other_accounts() {
     let (_, c) = app.get(&format!("/api/v1/contacts/{contact}")).await;
     let identity = c["identities"][0]["id"].as_i64().unwrap();
     let attachment = crate::widget::upload_png(&app).await;
+    let (_, example) = app
+        .post(
+            "/api/v1/bot/examples",
+            json!({ "intent": "geheim", "text": "het geheime voorbeeld van A" }),
+        )
+        .await;
 
     let (b_token, b_account) = app.other_account().await;
     let (_, b_contact) = app
@@ -89,6 +95,7 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             "orders" => 1045873,
             // A's real canned responses are walked in canned.rs.
             "canned-responses" => 1,
+            "bot" => example["id"].as_i64().unwrap(),
             other => panic!("no id of A for {other}: teach this test about {path}"),
         }
     };
@@ -108,6 +115,7 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             ("post", "/api/v1/conversations/{id}/messages") => json!({ "text": "Overgenomen" }),
             ("patch", "/api/v1/canned-responses/{id}") => json!({ "title": "Overgenomen" }),
             ("post", "/api/v1/conversations/{id}/canned-responses/{canned_id}/render") => json!({}),
+            ("post", "/api/v1/conversations/{id}/bot/resume") => json!({}),
             ("get", _) | ("delete", _) => return None,
             _ => panic!("no body for {method} {path}: teach this test about it"),
         })
@@ -181,6 +189,21 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             !text.contains("Geheim van A")
                 && !text.contains("a-customer@example.nl")
                 && !text.contains("A team"),
+            "{path}: {text}"
+        );
+    }
+    // The bot's lists of B know nothing of A's teaching.
+    for path in [
+        "/api/v1/bot/examples",
+        "/api/v1/bot/intents",
+        "/api/v1/bot/answers",
+        "/api/v1/reports/bot",
+    ] {
+        let (status, page) = app.call("GET", path, &b_token, None).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        let text = page.to_string();
+        assert!(
+            !text.contains("geheim") && !text.contains("het geheime voorbeeld"),
             "{path}: {text}"
         );
     }

@@ -8,6 +8,7 @@ mod api_errors;
 mod api_live;
 mod api_setup;
 mod bot;
+mod bot_admin;
 mod browser;
 mod canned;
 mod durability;

@@ -31,9 +31,9 @@ use balie_domain::{
     AuthorType, Channel, Conversation, DeliveryStatus, Direction, EventKind, Inbox, Message, Order,
     OrderStatus, Priority,
 };
-use balie_nlu::entities::{extract_entities, Entity, EntityConfig, EntityKind};
-use balie_nlu::language::{detect_language, Language};
-use balie_nlu::sentiment::{analyse_sentiment, Sentiment};
+use balie_nlu::entities::{Entity, EntityKind};
+use balie_nlu::language::Language;
+use balie_nlu::sentiment::Sentiment;
 use balie_storage::conversations::{self, ConversationChanges, NewMessage};
 use balie_storage::events::NewEvent;
 use balie_storage::orders::{self, OrderFilter};
@@ -45,6 +45,12 @@ use crate::conversations::{conversation_event, message_event};
 use crate::widget::inbox_open_status;
 use crate::{Pending, Result, Services};
 
+pub mod admin;
+pub mod answers;
+pub mod report;
+
+use answers::AnswerBook;
+
 /// The label of a conversation the bot handed to a human; it stays silent
 /// there from then on.
 pub const HANDOFF_LABEL: &str = "bot_handoff";
@@ -54,102 +60,6 @@ pub const MIN_CONFIDENCE: f32 = 0.45;
 
 /// Failed verifications before the bot hands off.
 const MAX_FAILURES: u32 = 2;
-
-/// Every text the bot says, Dutch and English: (key, nl, en). `{name}`
-/// placeholders are filled in by [`text`].
-const TEMPLATES: &[(&str, &str, &str)] = &[
-    ("greeting",
-     "Hoi! Ik ben de digitale assistent van de webshop. Waarmee kan ik je helpen? Je kunt me bijvoorbeeld vragen waar je bestelling is.",
-     "Hi! I'm the webshop's digital assistant. How can I help? You can ask me where your order is, for example."),
-    ("thanks",
-     "Graag gedaan! Kan ik je nog ergens anders mee helpen?",
-     "You're welcome! Is there anything else I can help you with?"),
-    ("goodbye",
-     "Fijne dag nog! Je kunt hier altijd weer een bericht sturen.",
-     "Have a great day! You can always send us a message here."),
-    ("delivery_period",
-     "Zodra je bestelling verzonden is, heb je hem meestal binnen 1 à 2 werkdagen in huis. Je krijgt dan ook een e-mail met de track & trace-link. Wil je weten waar een bestelling nu is? Stuur me dan het bestelnummer.",
-     "Once your order has shipped, it usually arrives within 1 to 2 working days, and you'll get an email with the track & trace link. Want to know where an order is right now? Just send me the order number."),
-    ("delivery_options",
-     "We bezorgen thuis of bij een afhaalpunt naar keuze. Je kiest de bezorgoptie bij het afrekenen.",
-     "We deliver to your home or to a pick-up point of your choice. You choose the delivery option at checkout."),
-    ("check_refund_policy",
-     "Je kunt je bestelling binnen 30 dagen na ontvangst retourneren. Zodra we je retour hebben ontvangen, betalen we het bedrag binnen 14 dagen terug op de rekening waarmee je betaalde.",
-     "You can return your order within 30 days of receiving it. Once we have received your return, we refund the amount within 14 days to the account you paid with."),
-    ("check_payment_methods",
-     "Je kunt bij ons betalen met iDEAL, creditcard, PayPal en Bancontact.",
-     "You can pay with iDEAL, credit card, PayPal and Bancontact."),
-    ("contact_hours",
-     "Je kunt ons hier in de chat bereiken. Onze collega's zijn er op: {hours}.",
-     "You can reach us right here in the chat. Our colleagues are available: {hours}."),
-    ("contact_always",
-     "Je kunt ons hier in de chat bereiken; stel je vraag maar, dan help ik je of geef ik je door aan een collega.",
-     "You can reach us right here in the chat; ask your question and I'll help you or pass you on to a colleague."),
-    ("ask_order",
-     "Ik zoek het graag voor je op! Wat is je bestelnummer? Stuur ook de postcode van het bezorgadres of het e-mailadres waarmee je bestelde, dan weet ik zeker dat het jouw bestelling is.",
-     "I'd be happy to look that up! What's your order number? Please also send the delivery postcode or the email address you ordered with, so I know it's your order."),
-    ("ask_proof",
-     "Ik zoek bestelling {number} graag voor je op. Om zeker te weten dat het jouw bestelling is: wat is de postcode van het bezorgadres, of het e-mailadres waarmee je bestelde?",
-     "I'll look up order {number} for you. To make sure it's yours: what's the delivery postcode, or the email address you ordered with?"),
-    ("ask_number",
-     "Dank je! Wat is het bestelnummer? Dat staat in je bevestigingsmail.",
-     "Thanks! What's the order number? You'll find it in your confirmation email."),
-    ("retry",
-     "Hmm, die gegevens horen niet bij een bestelling die ik kan vinden. Wil je het bestelnummer en de postcode of het e-mailadres nog eens controleren?",
-     "Hmm, I can't find an order with those details. Could you check the order number and the postcode or email address again?"),
-    ("which_order",
-     "Je hebt meerdere openstaande bestellingen: {numbers}. Over welke bestelling gaat het?",
-     "You have several open orders: {numbers}. Which one is it about?"),
-    ("status",
-     "Je bestelling {number} is {status}.",
-     "Your order {number} is {status}."),
-    ("carrier",
-     " Hij wordt bezorgd door {carrier}.",
-     " It's being delivered by {carrier}."),
-    ("tracking_url",
-     " Volg je pakket hier: {url}",
-     " Track your parcel here: {url}"),
-    ("tracking_code",
-     " Je track & trace-code is {code}.",
-     " Your track & trace code is {code}."),
-    ("expected",
-     " De verwachte bezorgdatum is {date}.",
-     " The expected delivery date is {date}."),
-    ("cancel_shipped",
-     "Bestelling {number} is al verzonden, dus annuleren kan helaas niet meer. Je kunt hem wel binnen 30 dagen na ontvangst retourneren; je krijgt dan je geld terug.",
-     "Order {number} has already shipped, so it can't be cancelled anymore. You can return it within 30 days of receiving it, and you'll get your money back."),
-    ("cancel_done",
-     "Bestelling {number} is {status}; daar hoef je niets meer voor te doen.",
-     "Order {number} is {status}; there's nothing more you need to do."),
-    ("cancel_not_shipped",
-     "Bestelling {number} is nog niet verzonden, dus annuleren kan nog. ",
-     "Order {number} hasn't shipped yet, so it can still be cancelled. "),
-    ("handoff_open",
-     "Ik geef je door aan een collega, die het gesprek zo van me overneemt.",
-     "I'm passing you on to a colleague, who will take over from me shortly."),
-    ("handoff_closed",
-     "Ik geef je door aan een collega. We zijn nu gesloten; je krijgt antwoord zodra we weer open zijn, {when}.",
-     "I'm passing you on to a colleague. We're closed right now; you'll get an answer as soon as we open again, {when}."),
-    ("handoff_frustrated",
-     "Wat vervelend, sorry daarvoor! ",
-     "I'm sorry about that! "),
-];
-
-fn text(lang: Language, key: &str, vars: &[(&str, &str)]) -> String {
-    let (_, nl, en) = TEMPLATES
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .expect("every key the bot uses has a template");
-    let mut out = match lang {
-        Language::Nl => nl,
-        Language::En => en,
-    }
-    .to_string();
-    for (name, value) in vars {
-        out = out.replace(&format!("{{{name}}}"), value);
-    }
-    out
-}
 
 fn status_word(lang: Language, status: OrderStatus) -> &'static str {
     use OrderStatus::*;
@@ -271,6 +181,9 @@ enum Reason {
     NotHandled,
     FailedVerification,
     CancelOrder,
+    ChangeOrder,
+    ChangeAddress,
+    Complaint,
 }
 
 impl Reason {
@@ -282,6 +195,9 @@ impl Reason {
             Reason::NotHandled => "vraag die de bot (nog) niet afhandelt",
             Reason::FailedVerification => "bestelling tweemaal niet geverifieerd",
             Reason::CancelOrder => "annulering van een nog niet verzonden bestelling",
+            Reason::ChangeOrder => "wijziging van een nog niet verzonden bestelling",
+            Reason::ChangeAddress => "adreswijziging van een nog niet verzonden bestelling",
+            Reason::Complaint => "klacht",
         }
     }
 
@@ -293,6 +209,9 @@ impl Reason {
             Reason::NotHandled => "not_handled",
             Reason::FailedVerification => "failed_verification",
             Reason::CancelOrder => "cancel_order",
+            Reason::ChangeOrder => "change_order",
+            Reason::ChangeAddress => "change_shipping_address",
+            Reason::Complaint => "complaint",
         }
     }
 }
@@ -367,8 +286,8 @@ fn weekly_hours(lang: Language, inbox: &Inbox) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-fn describe_order(lang: Language, order: &Order) -> String {
-    let mut out = text(
+fn describe_order(book: &AnswerBook, lang: Language, order: &Order) -> String {
+    let mut out = book.text(
         lang,
         "status",
         &[
@@ -376,26 +295,98 @@ fn describe_order(lang: Language, order: &Order) -> String {
             ("status", status_word(lang, order.status)),
         ],
     );
-    if order.status == OrderStatus::Shipped || order.status == OrderStatus::Delivered {
+    if order.status == OrderStatus::Shipped {
         if let Some(carrier) = &order.carrier {
-            if order.status == OrderStatus::Shipped {
-                out.push_str(&text(lang, "carrier", &[("carrier", carrier)]));
-            }
+            out.push_str(&book.text(lang, "carrier", &[("carrier", carrier)]));
         }
-        if order.status == OrderStatus::Shipped {
-            if let Some(url) = &order.tracking_url {
-                out.push_str(&text(lang, "tracking_url", &[("url", url)]));
-            } else if let Some(code) = &order.tracking_code {
-                out.push_str(&text(lang, "tracking_code", &[("code", code)]));
-            }
+        if let Some(url) = &order.tracking_url {
+            out.push_str(&book.text(lang, "tracking_url", &[("url", url)]));
+        } else if let Some(code) = &order.tracking_code {
+            out.push_str(&book.text(lang, "tracking_code", &[("code", code)]));
         }
     }
     if order.status < OrderStatus::Delivered {
         if let Some(date) = &order.expected_delivery {
-            out.push_str(&text(lang, "expected", &[("date", date)]));
+            out.push_str(&book.text(lang, "expected", &[("date", date)]));
         }
     }
     out
+}
+
+/// Intents about one order, answered by [`Services::order_flow`].
+const ORDER_INTENTS: &[&str] = &[
+    "track_order",
+    "cancel_order",
+    "change_order",
+    "change_shipping_address",
+    "track_refund",
+];
+
+/// Whether `order` is one the question is probably about when the customer
+/// did not say which: for refunds a returned one, else one not yet delivered.
+fn relevant_order(for_intent: &str, o: &Order) -> bool {
+    match for_intent {
+        "track_refund" => o.status == OrderStatus::Returned,
+        _ => is_open_order(o),
+    }
+}
+
+/// Whether the order has not left the warehouse yet.
+fn not_shipped(o: &Order) -> bool {
+    matches!(
+        o.status,
+        OrderStatus::Pending | OrderStatus::Paid | OrderStatus::Processing
+    )
+}
+
+/// The answer (or handoff) about a found and verified order.
+fn order_answer(
+    book: &AnswerBook,
+    lang: Language,
+    for_intent: &str,
+    order: Order,
+    done: BotState,
+) -> Action {
+    let vars = [
+        ("number", order.number.as_str()),
+        ("status", status_word(lang, order.status)),
+    ];
+    let answer = |key: &str, vars: &[(&str, &str)]| Action::Answer {
+        text: book.text(lang, key, vars),
+        state: done.clone(),
+    };
+    let handoff = |reason, key: &str| Action::Handoff {
+        reason,
+        prefix: book.text(lang, key, &vars),
+        order: Some(Box::new(order.clone())),
+    };
+    match for_intent {
+        "cancel_order" if not_shipped(&order) => handoff(Reason::CancelOrder, "cancel_not_shipped"),
+        "cancel_order" if order.status <= OrderStatus::Delivered => answer("cancel_shipped", &vars),
+        "cancel_order" => answer("cancel_done", &vars),
+        "change_order" if not_shipped(&order) => handoff(Reason::ChangeOrder, "change_not_shipped"),
+        "change_order" if order.status <= OrderStatus::Delivered => answer("change_shipped", &vars),
+        "change_shipping_address" if not_shipped(&order) => {
+            handoff(Reason::ChangeAddress, "address_not_shipped")
+        }
+        "change_shipping_address" if order.status == OrderStatus::Shipped => {
+            let carrier = order.carrier.clone().unwrap_or_else(|| match lang {
+                Language::Nl => "de vervoerder".into(),
+                Language::En => "the carrier".into(),
+            });
+            answer("address_shipped", &[vars[0], ("carrier", &carrier)])
+        }
+        "track_refund" => match order.status {
+            OrderStatus::Refunded => answer("refund_done", &vars),
+            OrderStatus::Returned => answer("refund_pending", &vars),
+            OrderStatus::Cancelled => answer("refund_cancelled", &vars),
+            _ => answer("refund_none", &vars),
+        },
+        _ => Action::Answer {
+            text: describe_order(book, lang, &order),
+            state: done,
+        },
+    }
 }
 
 impl Services {
@@ -408,12 +399,12 @@ impl Services {
         conversation_id: i64,
         message: &Message,
     ) -> Result<Option<Message>> {
-        if message.author_type != AuthorType::Contact
-            || message.direction != Direction::Inbound
-            || message.private
-        {
+        if !admin::is_for_bot(message) {
             return Ok(None);
         }
+        // One turn at a time per conversation: the next message's turn reads
+        // the state this one leaves.
+        let _turn = self.bot.turn_lock(conversation_id).lock().await;
         let (conversation, inbox, state) = {
             let mut conn = self.store.read().await?;
             let conversation =
@@ -424,11 +415,17 @@ impl Services {
             };
             let inbox = inboxes::get_inbox(&mut conn, account_id, inbox_id).await?;
             // Someone already wrote after this message (an agent, or the
-            // customer again, whose own turn follows): nothing to add.
-            let later =
-                conversations::list_messages(&mut conn, account_id, conversation_id, message.id, 1)
-                    .await?;
-            if !later.is_empty() {
+            // customer again, whose own turn follows): nothing to add. The
+            // bot's own answer to an earlier message does not count.
+            let later = conversations::list_messages(
+                &mut conn,
+                account_id,
+                conversation_id,
+                message.id,
+                50,
+            )
+            .await?;
+            if later.iter().any(|m| m.author_type != AuthorType::Bot) {
                 return Ok(None);
             }
             let events = balie_storage::events::list_after(
@@ -440,10 +437,13 @@ impl Services {
                 10_000,
             )
             .await?;
+            // The latest bot.answered holds the state; after a bot.resumed
+            // the bot starts afresh.
             let state = events
                 .iter()
                 .rev()
-                .find(|e| e.kind == EventKind::BotAnswered)
+                .find(|e| matches!(e.kind, EventKind::BotAnswered | EventKind::BotResumed))
+                .filter(|e| e.kind == EventKind::BotAnswered)
                 .and_then(|e| e.payload.get("state"))
                 .and_then(|s| serde_json::from_value::<BotState>(s.clone()).ok())
                 .unwrap_or_default();
@@ -462,32 +462,28 @@ impl Services {
                 .await?
                 .unwrap_or(Language::Nl),
         };
-        // The model trains on first use (seconds): keep that off the async
-        // workers.
-        let text_in = message.text.clone();
-        let understood = tokio::task::spawn_blocking(move || {
-            let prediction = balie_nlu::classifier::builtin_model().predict(&text_in);
-            Understood {
-                intent: prediction.intent,
-                confidence: prediction.confidence,
-                language: detect_language(&text_in, fallback).language,
-                sentiment: analyse_sentiment(&text_in),
-                entities: extract_entities(&text_in, &EntityConfig::default()),
-                loose_proofs: loose_proofs(&text_in),
-            }
-        })
-        .await
-        .map_err(|e| crate::ServiceError::Conflict(format!("the bot's analysis failed: {e}")))?;
-        let action = self
+        let analysis = self
+            .analyse_for(account_id, &message.text, fallback)
+            .await?;
+        let understood = Understood {
+            intent: analysis.intent,
+            confidence: analysis.confidence,
+            language: analysis.language,
+            sentiment: analysis.sentiment,
+            entities: analysis.entities,
+            loose_proofs: loose_proofs(&message.text),
+        };
+        let book = self.answer_book(account_id).await?;
+        let (action, served) = self
             .decide(
                 account_id,
                 &conversation,
                 &inbox,
                 &understood,
                 state.clone(),
+                &book,
             )
             .await?;
-        let (action, served) = action;
         match action {
             Action::Answer { text, mut state } => {
                 state.language = Some(understood.language);
@@ -522,6 +518,7 @@ impl Services {
                     reason,
                     prefix,
                     order,
+                    &book,
                 )
                 .await
                 .map(Some),
@@ -535,6 +532,7 @@ impl Services {
         inbox: &Inbox,
         u: &Understood,
         state: BotState,
+        book: &AnswerBook,
     ) -> Result<(Action, String)> {
         let lang = u.language;
         let mine = |a: Action| (a, u.intent.clone());
@@ -546,7 +544,7 @@ impl Services {
         if u.sentiment.frustrated {
             return Ok(mine(Action::Handoff {
                 reason: Reason::Frustrated,
-                prefix: text(lang, "handoff_frustrated", &[]),
+                prefix: book.text(lang, "handoff_frustrated", &[]),
                 order: None,
             }));
         }
@@ -556,97 +554,120 @@ impl Services {
         let number = u.order_number();
         let proofs: Vec<String> = u.proof().into_iter().collect();
         // A pending question answered?
-        match state.awaiting {
-            Awaiting::Verification
-                if number.is_some()
+        let answers_question = match state.awaiting {
+            Awaiting::Verification => {
+                number.is_some()
                     || !proofs.is_empty()
-                    || (state.order_number.is_some() && !u.loose_proofs.is_empty()) =>
-            {
-                let proofs = if proofs.is_empty() {
-                    u.loose_proofs.clone()
-                } else {
-                    proofs
-                };
-                let for_intent = state.for_intent.clone().unwrap_or("track_order".into());
-                let number = number.or(state.order_number.clone());
-                return self
-                    .order_flow(
-                        account_id,
-                        conversation,
-                        lang,
-                        &for_intent,
-                        number,
-                        proofs,
-                        state,
-                    )
-                    .await
-                    .map(|a| (a, for_intent));
+                    || (state.order_number.is_some() && !u.loose_proofs.is_empty())
             }
-            Awaiting::OrderChoice if number.is_some() => {
-                let for_intent = state.for_intent.clone().unwrap_or("track_order".into());
-                return self
-                    .order_flow(
-                        account_id,
-                        conversation,
-                        lang,
-                        &for_intent,
-                        number,
-                        proofs,
-                        state,
-                    )
-                    .await
-                    .map(|a| (a, for_intent));
-            }
-            _ => {}
-        }
-        if u.intent == balie_nlu::classifier::OUT_OF_SCOPE || u.confidence < MIN_CONFIDENCE {
-            return Ok(mine(handoff(Reason::NotUnderstood)));
+            Awaiting::OrderChoice => number.is_some(),
+            Awaiting::Nothing => false,
+        };
+        if answers_question {
+            let proofs = if proofs.is_empty() && state.awaiting == Awaiting::Verification {
+                u.loose_proofs.clone()
+            } else {
+                proofs
+            };
+            let for_intent = state.for_intent.clone().unwrap_or("track_order".into());
+            let number = number.or(state.order_number.clone());
+            return self
+                .order_flow(
+                    account_id,
+                    conversation,
+                    lang,
+                    &for_intent,
+                    number,
+                    proofs,
+                    state,
+                    book,
+                )
+                .await
+                .map(|a| (a, for_intent));
         }
         let reset = BotState {
             answered: state.answered.clone(),
             language: state.language,
             ..Default::default()
         };
+        let confident =
+            u.intent != balie_nlu::classifier::OUT_OF_SCOPE && u.confidence >= MIN_CONFIDENCE;
+        if !confident {
+            return self
+                .knowledge_or_handoff(account_id, u, book, reset, Reason::NotUnderstood)
+                .await;
+        }
         let simple = |key: &str| Action::Answer {
-            text: text(lang, key, &[]),
+            text: book.text(lang, key, &[]),
             state: reset.clone(),
         };
         Ok(mine(match u.intent.as_str() {
-            "greeting"
-            | "thanks"
-            | "goodbye"
-            | "delivery_period"
-            | "delivery_options"
-            | "check_refund_policy"
-            | "check_payment_methods" => simple(&u.intent),
             "contact_customer_service" => match weekly_hours(lang, inbox) {
                 Some(hours) => Action::Answer {
-                    text: text(lang, "contact_hours", &[("hours", &hours)]),
+                    text: book.text(lang, "contact_hours", &[("hours", &hours)]),
                     state: reset,
                 },
                 None => simple("contact_always"),
             },
-            "track_order" | "cancel_order" => {
-                let intent = u.intent.clone();
+            intent if ORDER_INTENTS.contains(&intent) => {
                 return self
                     .order_flow(
                         account_id,
                         conversation,
                         lang,
-                        &intent,
+                        intent,
                         number,
                         proofs,
                         reset,
+                        book,
                     )
                     .await
                     .map(mine);
             }
-            _ => handoff(Reason::NotHandled),
+            "complaint" => handoff(Reason::Complaint),
+            // A question about products, or an intent without an answer of
+            // its own: the knowledge base may know.
+            "product_question" => {
+                return self
+                    .knowledge_or_handoff(account_id, u, book, reset, Reason::NotHandled)
+                    .await
+            }
+            intent
+                if book.has(intent)
+                    && !book.raw(lang, intent).unwrap_or_default().contains('{') =>
+            {
+                simple(intent)
+            }
+            _ => {
+                return self
+                    .knowledge_or_handoff(account_id, u, book, reset, Reason::NotHandled)
+                    .await
+            }
         }))
     }
 
-    /// Finds the order a `track_order` or `cancel_order` question is about,
-    /// verifying the asker, and answers it or asks what is missing.
+    /// Answers from the shop's knowledge base when an article fits the
+    /// question well enough; else hands off for `reason`.
+    async fn knowledge_or_handoff(
+        &self,
+        _account_id: i64,
+        u: &Understood,
+        _book: &AnswerBook,
+        _state: BotState,
+        reason: Reason,
+    ) -> Result<(Action, String)> {
+        Ok((
+            Action::Handoff {
+                reason,
+                prefix: String::new(),
+                order: None,
+            },
+            u.intent.clone(),
+        ))
+    }
+
+    /// Finds the order a question about one order is about, verifying the
+    /// asker, and answers it or asks what is missing.
     #[allow(clippy::too_many_arguments)]
     async fn order_flow(
         &self,
@@ -657,6 +678,7 @@ impl Services {
         number: Option<String>,
         proofs: Vec<String>,
         state: BotState,
+        book: &AnswerBook,
     ) -> Result<Action> {
         let mine = self
             .orders_of_contact(account_id, conversation.contact_id)
@@ -664,7 +686,7 @@ impl Services {
         let waiting =
             |awaiting, number: Option<String>, failures, key: &str, vars: &[(&str, &str)]| {
                 Action::Answer {
-                    text: text(lang, key, vars),
+                    text: book.text(lang, key, vars),
                     state: BotState {
                         awaiting,
                         for_intent: Some(for_intent.to_string()),
@@ -678,41 +700,42 @@ impl Services {
         let order = match &number {
             Some(n) => match mine.iter().find(|o| &o.number == n) {
                 Some(o) => o.clone(),
-                None => match proofs.is_empty() {
-                    false => match self.verify_any(account_id, n, &proofs).await? {
-                        Some(o) => o,
-                        None => {
-                            let failures = state.failures + 1;
-                            if failures >= MAX_FAILURES {
-                                return Ok(Action::Handoff {
-                                    reason: Reason::FailedVerification,
-                                    prefix: String::new(),
-                                    order: None,
-                                });
-                            }
-                            return Ok(waiting(
-                                Awaiting::Verification,
-                                Some(n.clone()),
-                                failures,
-                                "retry",
-                                &[],
-                            ));
+                None if proofs.is_empty() => {
+                    return Ok(waiting(
+                        Awaiting::Verification,
+                        Some(n.clone()),
+                        state.failures,
+                        "ask_proof",
+                        &[("number", n)],
+                    ))
+                }
+                None => match self.verify_any(account_id, n, &proofs).await? {
+                    Some(o) => o,
+                    None => {
+                        let failures = state.failures + 1;
+                        if failures >= MAX_FAILURES {
+                            return Ok(Action::Handoff {
+                                reason: Reason::FailedVerification,
+                                prefix: String::new(),
+                                order: None,
+                            });
                         }
-                    },
-                    true => {
                         return Ok(waiting(
                             Awaiting::Verification,
                             Some(n.clone()),
-                            state.failures,
-                            "ask_proof",
-                            &[("number", n)],
-                        ))
+                            failures,
+                            "retry",
+                            &[],
+                        ));
                     }
                 },
             },
             None => {
-                let open: Vec<&Order> = mine.iter().filter(|o| is_open_order(o)).collect();
-                match (open.as_slice(), mine.first()) {
+                let candidates: Vec<&Order> = mine
+                    .iter()
+                    .filter(|o| relevant_order(for_intent, o))
+                    .collect();
+                match (candidates.as_slice(), mine.first()) {
                     ([one], _) => (*one).clone(),
                     ([], Some(latest)) if proofs.is_empty() => latest.clone(),
                     ([], _) => {
@@ -747,33 +770,7 @@ impl Services {
             answered: state.answered.clone(),
             ..Default::default()
         };
-        if for_intent == "cancel_order" {
-            let vars = [
-                ("number", order.number.as_str()),
-                ("status", status_word(lang, order.status)),
-            ];
-            return Ok(match order.status {
-                OrderStatus::Pending | OrderStatus::Paid | OrderStatus::Processing => {
-                    Action::Handoff {
-                        reason: Reason::CancelOrder,
-                        prefix: text(lang, "cancel_not_shipped", &vars),
-                        order: Some(Box::new(order)),
-                    }
-                }
-                OrderStatus::Shipped | OrderStatus::Delivered => Action::Answer {
-                    text: text(lang, "cancel_shipped", &vars),
-                    state: done,
-                },
-                _ => Action::Answer {
-                    text: text(lang, "cancel_done", &vars),
-                    state: done,
-                },
-            });
-        }
-        Ok(Action::Answer {
-            text: describe_order(lang, &order),
-            state: done,
-        })
+        Ok(order_answer(book, lang, for_intent, order, done))
     }
 
     /// The locale of the widget session that sent `message`, if the widget
@@ -927,17 +924,18 @@ impl Services {
         reason: Reason,
         prefix: String,
         order: Option<Box<Order>>,
+        book: &AnswerBook,
     ) -> Result<Message> {
         let lang = u.language;
         let now = self.now();
         let open = inbox_open_status(inbox, now);
         let handoff_text = match (open.open, open.next_open_ms) {
-            (false, Some(at)) => text(
+            (false, Some(at)) => book.text(
                 lang,
                 "handoff_closed",
                 &[("when", &human_duration(lang, at - now))],
             ),
-            _ => text(lang, "handoff_open", &[]),
+            _ => book.text(lang, "handoff_open", &[]),
         };
         let reply = format!("{prefix}{handoff_text}");
         let entities: Vec<String> = u
@@ -1084,16 +1082,6 @@ mod tests {
     }
 
     #[test]
-    fn every_template_has_both_languages_and_fills_its_placeholders() {
-        for (key, nl, en) in TEMPLATES {
-            assert!(!nl.trim().is_empty() && !en.trim().is_empty(), "{key}");
-            assert_eq!(nl.matches('{').count(), en.matches('{').count(), "{key}");
-        }
-        let t = text(Language::En, "ask_proof", &[("number", "1045873")]);
-        assert!(t.contains("1045873") && !t.contains('{'), "{t}");
-    }
-
-    #[test]
     fn order_answers_tell_tracking_only_while_on_the_way() {
         let order = Order {
             id: 1,
@@ -1116,7 +1104,7 @@ mod tests {
             created_at: balie_domain::Timestamp(0),
             updated_at: balie_domain::Timestamp(0),
         };
-        let nl = describe_order(Language::Nl, &order);
+        let nl = describe_order(&AnswerBook::default(), Language::Nl, &order);
         assert!(nl.contains("verzonden") && nl.contains("PostNL"), "{nl}");
         assert!(
             nl.contains("3SABCD1234567") && nl.contains("2026-11-25"),
@@ -1126,7 +1114,7 @@ mod tests {
             status: OrderStatus::Delivered,
             ..order
         };
-        let en = describe_order(Language::En, &delivered);
+        let en = describe_order(&AnswerBook::default(), Language::En, &delivered);
         assert!(
             en.contains("delivered") && !en.contains("3SABCD1234567"),
             "{en}"
