@@ -141,6 +141,9 @@ string_enum!(
         CannedResponseCreated => "canned_response.created",
         CannedResponseUpdated => "canned_response.updated",
         CannedResponseDeleted => "canned_response.deleted",
+        KnowledgeArticleCreated => "knowledge_article.created",
+        KnowledgeArticleUpdated => "knowledge_article.updated",
+        KnowledgeArticleDeleted => "knowledge_article.deleted",
         BotAnswered => "bot.answered",
         BotHandedOff => "bot.handed_off",
     }

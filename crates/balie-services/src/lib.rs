@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod demo;
 pub mod directory;
 pub mod fanout;
+pub mod knowledge;
 pub mod limits;
 pub mod widget;
 
@@ -31,6 +32,7 @@ pub struct Services {
     pub fanout: Arc<dyn Fanout>,
     pub login_limiter: Arc<auth::LoginLimiter>,
     pub rate_limiter: Arc<limits::RateLimiter>,
+    pub knowledge_cache: Arc<knowledge::KnowledgeCache>,
 }
 
 impl std::fmt::Debug for Services {
@@ -181,6 +183,7 @@ impl Services {
             fanout,
             login_limiter: Arc::new(auth::LoginLimiter::default()),
             rate_limiter: Arc::new(limits::RateLimiter::default()),
+            knowledge_cache: Arc::new(knowledge::KnowledgeCache::default()),
         }
     }
 

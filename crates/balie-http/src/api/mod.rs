@@ -6,6 +6,7 @@ mod canned;
 mod contacts;
 mod conversations;
 mod directory;
+pub(crate) mod knowledge;
 mod orders;
 mod session;
 
@@ -32,6 +33,7 @@ use crate::AppState;
         (name = "conversations", description = "Threads across channels"),
         (name = "events", description = "Everything that happened, in order"),
         (name = "canned-responses", description = "Ready-made replies with variables"),
+        (name = "knowledge", description = "Help articles in Dutch and English that the bot searches"),
     )
 )]
 struct ApiDoc;
@@ -57,7 +59,8 @@ impl Modify for SecurityAddon {
 /// Every API route with its documentation.
 pub fn routes() -> OpenApiRouter<AppState> {
     let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    orders::register(router)
+    let router = knowledge::register(orders::register(router));
+    router
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
         .routes(routes!(session::me))

@@ -9,13 +9,13 @@ use serde_json::{json, Value};
 use crate::harness::{assert_error, TestApp, PASSWORD};
 
 /// An agent (not an admin) with an API token and a login session.
-struct Agent {
-    token: String,
-    cookie: String,
-    csrf: String,
+pub(crate) struct Agent {
+    pub token: String,
+    pub cookie: String,
+    pub csrf: String,
 }
 
-async fn login(app: &TestApp, email: &str, password: &str) -> (String, String) {
+pub(crate) async fn login(app: &TestApp, email: &str, password: &str) -> (String, String) {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -42,7 +42,8 @@ async fn login(app: &TestApp, email: &str, password: &str) -> (String, String) {
     (cookie, body["csrf_token"].as_str().unwrap().to_string())
 }
 
-async fn agent(app: &TestApp) -> Agent {
+/// Adds the agent Sanne (not an admin) and logs her in.
+pub(crate) async fn agent(app: &TestApp) -> Agent {
     let (status, body) = app
         .post(
             "/api/v1/agents",
@@ -500,14 +501,14 @@ async fn canned_responses_of_another_account_are_invisible() {
 }
 
 /// A browser without redirects following, logged in with a session.
-struct Browser {
-    http: reqwest::Client,
-    cookie: String,
-    csrf: String,
+pub(crate) struct Browser {
+    pub http: reqwest::Client,
+    pub cookie: String,
+    pub csrf: String,
 }
 
 impl Browser {
-    async fn login(app: &TestApp, email: &str, password: &str) -> Browser {
+    pub(crate) async fn login(app: &TestApp, email: &str, password: &str) -> Browser {
         let (cookie, csrf) = login(app, email, password).await;
         Browser {
             http: reqwest::Client::builder()
@@ -519,7 +520,7 @@ impl Browser {
         }
     }
 
-    async fn page(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn page(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
         let res = self
             .http
             .get(app.url(path))
@@ -530,7 +531,12 @@ impl Browser {
         (res.status(), res.text().await.unwrap())
     }
 
-    async fn form(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn form(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.http
             .post(app.url(path))
             .header(COOKIE, &self.cookie)
@@ -545,7 +551,7 @@ impl Browser {
 const XSS_TITLE: &str = "<script>alert('t')</script>";
 const XSS_TEXT: &str = "Hoi \"{{contact.first_name}}\" <img src=x onerror=alert(1)> & tot ziens";
 
-fn escaped(s: &str) -> String {
+pub(crate) fn escaped(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -42,6 +42,12 @@ async fn isolation_every_endpoint_hides_other_accounts() {
     let (_, c) = app.get(&format!("/api/v1/contacts/{contact}")).await;
     let identity = c["identities"][0]["id"].as_i64().unwrap();
     let attachment = crate::widget::upload_png(&app).await;
+    let (_, article) = app
+        .post(
+            "/api/v1/knowledge/articles",
+            json!({ "title_nl": "Geheim van A", "body_nl": "Alleen voor klanten van A.", "published": true }),
+        )
+        .await;
 
     let (b_token, b_account) = app.other_account().await;
     let (_, b_contact) = app
@@ -89,6 +95,7 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             "orders" => 1045873,
             // A's real canned responses are walked in canned.rs.
             "canned-responses" => 1,
+            "knowledge" => article["id"].as_i64().unwrap(),
             other => panic!("no id of A for {other}: teach this test about {path}"),
         }
     };
@@ -107,6 +114,7 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             ("patch", "/api/v1/conversations/{id}") => json!({ "status": "resolved" }),
             ("post", "/api/v1/conversations/{id}/messages") => json!({ "text": "Overgenomen" }),
             ("patch", "/api/v1/canned-responses/{id}") => json!({ "title": "Overgenomen" }),
+            ("patch", "/api/v1/knowledge/articles/{id}") => json!({ "title_nl": "Overgenomen" }),
             ("post", "/api/v1/conversations/{id}/canned-responses/{canned_id}/render") => json!({}),
             ("get", _) | ("delete", _) => return None,
             _ => panic!("no body for {method} {path}: teach this test about it"),
@@ -166,6 +174,8 @@ async fn isolation_every_endpoint_hides_other_accounts() {
         "/api/v1/conversations",
         &format!("/api/v1/conversations?contact_id={contact}"),
         "/api/v1/events?after=0&limit=1000",
+        "/api/v1/knowledge/articles",
+        "/api/v1/knowledge/search?q=geheim%20van%20A%20klanten&lang=nl",
     ] {
         let (status, page) = app.call("GET", path, &b_token, None).await;
         assert_eq!(status, 200);
@@ -248,4 +258,13 @@ async fn isolation_every_endpoint_hides_other_accounts() {
     assert_eq!(a_conv["status"], "open");
     let (_, a_team) = app.get(&format!("/api/v1/teams/{}", team["id"])).await;
     assert_eq!(a_team["name"], "A team");
+    let (_, a_article) = app
+        .get(&format!("/api/v1/knowledge/articles/{}", article["id"]))
+        .await;
+    assert_eq!(a_article["title_nl"], "Geheim van A");
+    // A's own search still finds it: the empty result above was isolation.
+    let (_, found) = app
+        .get("/api/v1/knowledge/search?q=geheim%20van%20A%20klanten&lang=nl")
+        .await;
+    assert_eq!(found["data"][0]["article_id"], article["id"]);
 }

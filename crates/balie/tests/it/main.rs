@@ -13,6 +13,7 @@ mod canned;
 mod durability;
 mod harness;
 mod isolation;
+mod knowledge;
 mod openapi;
 mod orders;
 mod storage;
