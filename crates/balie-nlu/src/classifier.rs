@@ -199,7 +199,7 @@ fn push_char(c: char, out: &mut String, last_space: &mut bool, last_digit: &mut 
     }
 }
 
-fn fold_accent(c: char) -> Option<&'static str> {
+pub(crate) fn fold_accent(c: char) -> Option<&'static str> {
     Some(match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
         'ç' | 'ć' | 'č' => "c",

@@ -7,4 +7,5 @@ pub mod datasets;
 pub mod entities;
 pub mod eval;
 pub mod language;
+pub mod search;
 pub mod sentiment;

@@ -262,6 +262,7 @@ impl Services {
         }
         self.seed_demo_orders(&admin).await?;
         self.seed_demo_canned(&admin).await?;
+        self.seed_demo_knowledge(&admin).await?;
         self.seed_demo_bot(&admin, web.id).await?;
         Ok(Demo {
             bootstrapped: boot,

@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod demo;
 pub mod directory;
 pub mod fanout;
+pub mod knowledge;
 pub mod limits;
 pub mod widget;
 
@@ -33,6 +34,7 @@ pub struct Services {
     pub rate_limiter: Arc<limits::RateLimiter>,
     /// The bot's per-node state: trained shop models, turn locks.
     pub bot: Arc<bot::admin::BotRuntime>,
+    pub knowledge_cache: Arc<knowledge::KnowledgeCache>,
 }
 
 impl std::fmt::Debug for Services {
@@ -184,6 +186,7 @@ impl Services {
             login_limiter: Arc::new(auth::LoginLimiter::default()),
             rate_limiter: Arc::new(limits::RateLimiter::default()),
             bot: Arc::new(bot::admin::BotRuntime::default()),
+            knowledge_cache: Arc::new(knowledge::KnowledgeCache::default()),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod events;
 pub mod inboxes;
+pub mod knowledge;
 pub mod orders;
 pub mod teams;
 pub mod widget;

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_widget.sql")),
     (3, include_str!("../migrations/0003_orders.sql")),
     (4, include_str!("../migrations/0004_canned.sql")),
+    (5, include_str!("../migrations/0005_knowledge.sql")),
     (6, include_str!("../migrations/0006_bot.sql")),
 ];
 

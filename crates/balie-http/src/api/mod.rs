@@ -7,6 +7,7 @@ mod canned;
 mod contacts;
 mod conversations;
 mod directory;
+pub(crate) mod knowledge;
 mod orders;
 mod session;
 
@@ -34,6 +35,7 @@ use crate::AppState;
         (name = "events", description = "Everything that happened, in order"),
         (name = "canned-responses", description = "Ready-made replies with variables"),
         (name = "bot", description = "The self-service bot: examples, answers, retraining, the automation report"),
+        (name = "knowledge", description = "Help articles in Dutch and English that the bot searches"),
     )
 )]
 struct ApiDoc;
@@ -60,7 +62,8 @@ impl Modify for SecurityAddon {
 pub fn routes() -> OpenApiRouter<AppState> {
     let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
     let router = bot::register(router);
-    orders::register(router)
+    let router = knowledge::register(orders::register(router));
+    router
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
         .routes(routes!(session::me))

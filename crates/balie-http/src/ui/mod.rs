@@ -10,6 +10,7 @@ mod bot_admin;
 mod html;
 pub mod i18n;
 mod inbox_settings;
+mod knowledge;
 mod pages;
 mod settings;
 
@@ -65,6 +66,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/settings/canned/{id}",
             get(settings::edit).post(settings::change),
+        )
+        .route(
+            "/settings/knowledge",
+            get(knowledge::list).post(knowledge::create),
+        )
+        .route("/settings/knowledge/new", get(knowledge::new))
+        .route(
+            "/settings/knowledge/{id}",
+            get(knowledge::edit).post(knowledge::change),
+        )
+        .route(
+            "/settings/knowledge/{id}/delete",
+            get(knowledge::confirm_delete),
         )
         .route("/assets/inbox.js", get(script))
         .route("/assets/inbox.css", get(stylesheet))

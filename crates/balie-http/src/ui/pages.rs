@@ -175,9 +175,10 @@ pub(super) fn top_bar(page: &AgentPage, path_and_filters: &str) -> String {
         logout = e(lang.t("logout")),
         settings = if page.actor.role.is_admin() {
             format!(
-                "<a class=\"settings-link\" href=\"/settings/inboxes\">{}</a>\n<a class=\"settings-link\" href=\"/settings/canned\">{}</a>\n<a class=\"settings-link\" href=\"/settings/bot\">{}</a>\n<a class=\"settings-link\" href=\"/reports/bot\">{}</a>\n",
+                "<a class=\"settings-link\" href=\"/settings/inboxes\">{}</a>\n<a class=\"settings-link\" href=\"/settings/canned\">{}</a>\n<a class=\"settings-link\" href=\"/settings/knowledge\">{}</a>\n<a class=\"settings-link\" href=\"/settings/bot\">{}</a>\n<a class=\"settings-link\" href=\"/reports/bot\">{}</a>\n",
                 e(lang.t("inbox_settings")),
                 e(lang.t("canned_settings")),
+                e(lang.t("kb_settings")),
                 e(lang.t("bot_settings")),
                 e(lang.t("report_bot"))
             )

@@ -10,9 +10,9 @@ use crate::harness::{assert_error, TestApp, PASSWORD};
 
 /// An agent (not an admin) with an API token and a login session.
 pub(crate) struct Agent {
-    pub(crate) token: String,
-    pub(crate) cookie: String,
-    pub(crate) csrf: String,
+    pub token: String,
+    pub cookie: String,
+    pub csrf: String,
 }
 
 pub(crate) async fn login(app: &TestApp, email: &str, password: &str) -> (String, String) {
@@ -42,6 +42,7 @@ pub(crate) async fn login(app: &TestApp, email: &str, password: &str) -> (String
     (cookie, body["csrf_token"].as_str().unwrap().to_string())
 }
 
+/// Adds the agent Sanne (not an admin) and logs her in.
 pub(crate) async fn agent(app: &TestApp) -> Agent {
     let (status, body) = app
         .post(
@@ -501,9 +502,9 @@ async fn canned_responses_of_another_account_are_invisible() {
 
 /// A browser without redirects following, logged in with a session.
 pub(crate) struct Browser {
-    http: reqwest::Client,
-    cookie: String,
-    pub(crate) csrf: String,
+    pub http: reqwest::Client,
+    pub cookie: String,
+    pub csrf: String,
 }
 
 impl Browser {
@@ -550,7 +551,7 @@ impl Browser {
 const XSS_TITLE: &str = "<script>alert('t')</script>";
 const XSS_TEXT: &str = "Hoi \"{{contact.first_name}}\" <img src=x onerror=alert(1)> & tot ziens";
 
-fn escaped(s: &str) -> String {
+pub(crate) fn escaped(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

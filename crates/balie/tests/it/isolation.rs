@@ -48,6 +48,12 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             json!({ "intent": "geheim", "text": "het geheime voorbeeld van A" }),
         )
         .await;
+    let (_, article) = app
+        .post(
+            "/api/v1/knowledge/articles",
+            json!({ "title_nl": "Geheim van A", "body_nl": "Alleen voor klanten van A.", "published": true }),
+        )
+        .await;
 
     let (b_token, b_account) = app.other_account().await;
     let (_, b_contact) = app
@@ -96,6 +102,7 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             // A's real canned responses are walked in canned.rs.
             "canned-responses" => 1,
             "bot" => example["id"].as_i64().unwrap(),
+            "knowledge" => article["id"].as_i64().unwrap(),
             other => panic!("no id of A for {other}: teach this test about {path}"),
         }
     };
@@ -114,6 +121,7 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             ("patch", "/api/v1/conversations/{id}") => json!({ "status": "resolved" }),
             ("post", "/api/v1/conversations/{id}/messages") => json!({ "text": "Overgenomen" }),
             ("patch", "/api/v1/canned-responses/{id}") => json!({ "title": "Overgenomen" }),
+            ("patch", "/api/v1/knowledge/articles/{id}") => json!({ "title_nl": "Overgenomen" }),
             ("post", "/api/v1/conversations/{id}/canned-responses/{canned_id}/render") => json!({}),
             ("post", "/api/v1/conversations/{id}/bot/resume") => json!({}),
             ("get", _) | ("delete", _) => return None,
@@ -174,6 +182,8 @@ async fn isolation_every_endpoint_hides_other_accounts() {
         "/api/v1/conversations",
         &format!("/api/v1/conversations?contact_id={contact}"),
         "/api/v1/events?after=0&limit=1000",
+        "/api/v1/knowledge/articles",
+        "/api/v1/knowledge/search?q=geheim%20van%20A%20klanten&lang=nl",
     ] {
         let (status, page) = app.call("GET", path, &b_token, None).await;
         assert_eq!(status, 200);
@@ -271,4 +281,13 @@ async fn isolation_every_endpoint_hides_other_accounts() {
     assert_eq!(a_conv["status"], "open");
     let (_, a_team) = app.get(&format!("/api/v1/teams/{}", team["id"])).await;
     assert_eq!(a_team["name"], "A team");
+    let (_, a_article) = app
+        .get(&format!("/api/v1/knowledge/articles/{}", article["id"]))
+        .await;
+    assert_eq!(a_article["title_nl"], "Geheim van A");
+    // A's own search still finds it: the empty result above was isolation.
+    let (_, found) = app
+        .get("/api/v1/knowledge/search?q=geheim%20van%20A%20klanten&lang=nl")
+        .await;
+    assert_eq!(found["data"][0]["article_id"], article["id"]);
 }

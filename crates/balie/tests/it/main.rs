@@ -14,6 +14,7 @@ mod canned;
 mod durability;
 mod harness;
 mod isolation;
+mod knowledge;
 mod openapi;
 mod orders;
 mod storage;
