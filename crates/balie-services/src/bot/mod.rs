@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::conversations::{conversation_event, message_event};
+use crate::knowledge::CONFIDENT_SCORE;
 use crate::widget::inbox_open_status;
 use crate::{Pending, Result, Services};
 
@@ -57,6 +58,9 @@ pub const HANDOFF_LABEL: &str = "bot_handoff";
 
 /// Below this confidence the bot does not trust the intent and hands off.
 pub const MIN_CONFIDENCE: f32 = 0.45;
+
+/// How far the best article must score above the next to be the answer.
+const KNOWLEDGE_MARGIN: f32 = 0.15;
 
 /// Failed verifications before the bot hands off.
 const MAX_FAILURES: u32 = 2;
@@ -115,6 +119,8 @@ struct BotState {
 
 /// What the bot understood of one message.
 struct Understood {
+    /// The customer's words.
+    text: String,
     intent: String,
     confidence: f32,
     language: Language,
@@ -466,6 +472,7 @@ impl Services {
             .analyse_for(account_id, &message.text, fallback)
             .await?;
         let understood = Understood {
+            text: message.text.clone(),
             intent: analysis.intent,
             confidence: analysis.confidence,
             language: analysis.language,
@@ -646,16 +653,33 @@ impl Services {
         }))
     }
 
-    /// Answers from the shop's knowledge base when an article fits the
-    /// question well enough; else hands off for `reason`.
+    /// Answers from the shop's knowledge base when one article clearly
+    /// fits the question (score at least [`CONFIDENT_SCORE`] and well ahead
+    /// of the runner-up); else hands off for `reason`. Such an answer is
+    /// served as the intent `knowledge`.
     async fn knowledge_or_handoff(
         &self,
-        _account_id: i64,
+        account_id: i64,
         u: &Understood,
-        _book: &AnswerBook,
-        _state: BotState,
+        book: &AnswerBook,
+        state: BotState,
         reason: Reason,
     ) -> Result<(Action, String)> {
+        let hits = self
+            .search_knowledge(account_id, u.language, &u.text, 2)
+            .await?;
+        let runner_up = hits.get(1).map_or(0.0, |h| h.score);
+        if let Some(best) = hits
+            .first()
+            .filter(|h| h.score >= CONFIDENT_SCORE && h.score - runner_up >= KNOWLEDGE_MARGIN)
+        {
+            let text = book.text(
+                u.language,
+                "knowledge",
+                &[("title", &best.title), ("answer", &best.answer)],
+            );
+            return Ok((Action::Answer { text, state }, "knowledge".to_string()));
+        }
         Ok((
             Action::Handoff {
                 reason,

@@ -722,3 +722,54 @@ async fn bot_pages_teach_answer_and_report_without_javascript() {
         .await;
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn the_bot_answers_from_a_knowledge_article_and_hands_off_when_none_fits() {
+    let app = TestApp::spawn().await;
+    let (status, article) = app
+        .post(
+            "/api/v1/knowledge/articles",
+            json!({
+                "title_nl": "Je regenjas wassen",
+                "body_nl": "Was je regenjas op 30 graden zonder wasverzachter. Daarna even in de droger, dan werkt de waterafstotende laag weer als nieuw.",
+                "title_en": "Washing your rain jacket",
+                "body_en": "Wash your rain jacket at 30 degrees without fabric softener. Then tumble dry briefly and the water-repellent layer works like new.",
+                "keywords": "regenjas wassen wasmachine rain jacket wash",
+                "published": true,
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{article}");
+    let (_, token, _) = chat_inbox(&app, json!({})).await;
+    let nl = visitor(&app, json!({ "inbox": token, "locale": "nl-NL" })).await;
+    send(&app, &nl, "mag mijn regenjas in de wasmachine?").await;
+    let texts = wait_bot(&app, &nl, 1).await;
+    assert!(
+        texts[0].contains("30 graden") && texts[0].contains("Je regenjas wassen"),
+        "{texts:?}"
+    );
+    let en = visitor(&app, json!({ "inbox": token, "locale": "en-GB" })).await;
+    send(
+        &app,
+        &en,
+        "can I wash my rain jacket in the washing machine?",
+    )
+    .await;
+    let texts = wait_bot(&app, &en, 1).await;
+    assert!(texts[0].contains("30 degrees"), "{texts:?}");
+
+    // Nothing fits: a colleague takes over.
+    let other = visitor(&app, json!({ "inbox": token, "locale": "nl-NL" })).await;
+    send(&app, &other, "hebben jullie die sneakers ook in maat 47?").await;
+    let texts = wait_bot(&app, &other, 1).await;
+    assert!(texts[0].contains("collega"), "{texts:?}");
+    let (_, report) = app.get("/api/v1/reports/bot").await;
+    let knowledge = report["intents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["intent"] == "knowledge")
+        .cloned()
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(knowledge["answered"], 2, "{report}");
+}
