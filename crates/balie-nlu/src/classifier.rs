@@ -2,13 +2,28 @@
 //!
 //! Text is normalised (lower case, accents folded, digit runs collapsed to
 //! `0` so order numbers do not matter, apostrophes and hyphens joined) and
-//! turned into two blocks of features: word 1-2 grams plus first/last-word
-//! markers, and character 3-5 grams inside word boundaries (robust to typos
-//! and Dutch compounds). Features are hashed to 64-bit keys and mapped to a
+//! turned into two blocks of features: word 1-2 grams, first/last-word
+//! markers and unordered pairs of non-adjacent content words ("card ...
+//! arrive": intents are often two key words with anything in between), and
+//! character 3-5 grams inside word boundaries (robust to typos and Dutch
+//! compounds). Features are hashed to 64-bit keys and mapped to a
 //! vocabulary built from the training data; values are sublinear term
 //! frequencies, times IDF for the word block, each block L2-normalised.
-//! One-vs-rest linear SVMs (L2-regularised squared hinge loss) are trained
-//! by dual coordinate descent, all classes at once, split over the cores.
+//! One-vs-rest linear SVMs (L2-regularised hinge loss) are trained by dual
+//! coordinate descent, all classes at once, split over the cores.
+//!
+//! Why this model: with no pretrained embeddings available, sparse n-gram
+//! features with a linear large-margin classifier are the strongest of what
+//! was tried on the training/validation parts of Banking77, CLINC150 and
+//! xSID, and they predict in microseconds. Tried and not kept (no gain in
+//! cross-validation, or slower): squared hinge loss instead of hinge (the
+//! old default; about equal, but worse with word pairs on the English
+//! webshop set), ensembles of a word model and a character model averaged
+//! in score space, word 3-grams, character 6-grams, IDF on character
+//! features, `min_df` 2, character 2-grams (a little better on CLINC150
+//! validation, but then gibberish always shares some feature with the
+//! training data and is no longer refused), pairs of all words (slightly more accurate, but
+//! twice the prediction cost on long utterances).
 //!
 //! Scores become probabilities through a softmax with a fitted temperature
 //! and an implicit "none of them" alternative at score 0 (the one-vs-rest
@@ -69,6 +84,11 @@ pub struct TrainConfig {
     pub char_ngram_max: usize,
     /// Add first-word and last-word features.
     pub boundary_tokens: bool,
+    /// Add unordered pairs of non-adjacent content words (function words
+    /// such as "the", "my", "de", "mijn" left out) at most this many
+    /// content words apart ("card ... arrive") to the word block (0 or 1:
+    /// none).
+    pub word_pair_window: usize,
     /// Weight of the L2-normalised word block and character block.
     pub word_weight: f32,
     pub char_weight: f32,
@@ -78,6 +98,8 @@ pub struct TrainConfig {
     pub char_idf: bool,
     /// Features seen in fewer training utterances than this are dropped.
     pub min_df: u32,
+    /// SVM loss (hinge: chosen in cross-validation on the training data).
+    pub loss: Loss,
     /// SVM cost parameter (larger fits the training data more closely).
     pub c: f32,
     /// Maximum passes of the solver over the training data.
@@ -112,6 +134,15 @@ pub struct TrainConfig {
     pub seed: u64,
 }
 
+/// Loss of the one-vs-rest SVMs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// `max(0, 1 - y w.x)`: support vectors only, box-constrained dual.
+    Hinge,
+    /// `max(0, 1 - y w.x)^2`: smoother, every margin violation counts more.
+    SquaredHinge,
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
@@ -119,13 +150,15 @@ impl Default for TrainConfig {
             char_ngram_min: 3,
             char_ngram_max: 5,
             boundary_tokens: true,
+            word_pair_window: 20,
             word_weight: 1.0,
             char_weight: 1.0,
             word_idf: true,
             char_idf: false,
             min_df: 1,
-            c: 2.0,
-            max_epochs: 100,
+            loss: Loss::Hinge,
+            c: 4.0,
+            max_epochs: 30,
             tolerance: 0.3,
             oos_as_class: true,
             calibration_folds: 3,
@@ -224,6 +257,102 @@ pub(crate) fn fold_accent(c: char) -> Option<&'static str> {
     })
 }
 
+/// Frequent English and Dutch function words (normalised), left out of
+/// word pairs.
+fn is_function_word(t: &str) -> bool {
+    matches!(
+        t,
+        "a" | "an"
+            | "the"
+            | "i"
+            | "me"
+            | "my"
+            | "you"
+            | "your"
+            | "we"
+            | "our"
+            | "it"
+            | "its"
+            | "is"
+            | "are"
+            | "was"
+            | "be"
+            | "been"
+            | "am"
+            | "do"
+            | "does"
+            | "did"
+            | "have"
+            | "has"
+            | "had"
+            | "to"
+            | "of"
+            | "in"
+            | "on"
+            | "at"
+            | "for"
+            | "with"
+            | "from"
+            | "by"
+            | "and"
+            | "or"
+            | "but"
+            | "so"
+            | "that"
+            | "this"
+            | "there"
+            | "if"
+            | "as"
+            | "can"
+            | "could"
+            | "would"
+            | "will"
+            | "should"
+            | "please"
+            | "just"
+            | "im"
+            | "0"
+            | "de"
+            | "het"
+            | "een"
+            | "ik"
+            | "mijn"
+            | "je"
+            | "jij"
+            | "u"
+            | "uw"
+            | "wij"
+            | "ons"
+            | "onze"
+            | "zijn"
+            | "ben"
+            | "heb"
+            | "heeft"
+            | "hebben"
+            | "van"
+            | "op"
+            | "te"
+            | "voor"
+            | "met"
+            | "aan"
+            | "en"
+            | "maar"
+            | "dat"
+            | "die"
+            | "dit"
+            | "er"
+            | "al"
+            | "om"
+            | "kan"
+            | "kunnen"
+            | "wil"
+            | "graag"
+            | "nog"
+            | "ook"
+            | "wel"
+    )
+}
+
 const WORD_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 const CHAR_SEED: u64 = 0xc2b2_ae3d_27d4_eb4f;
 
@@ -272,6 +401,7 @@ struct FeatureParams {
     word_weight: f32,
     char_weight: f32,
     boundary_tokens: bool,
+    pair_window: usize,
 }
 
 impl FeatureParams {
@@ -283,6 +413,7 @@ impl FeatureParams {
             word_weight: c.word_weight,
             char_weight: c.char_weight,
             boundary_tokens: c.boundary_tokens,
+            pair_window: c.word_pair_window,
         }
     }
 
@@ -311,6 +442,24 @@ impl FeatureParams {
                 WORD_SEED ^ 92,
                 tokens[tokens.len() - 1].as_bytes(),
             )));
+        }
+        if self.pair_window > 1 {
+            // unordered pairs of non-adjacent words (adjacent ones are bigrams)
+            // of content words only: function-word pairs are noise, and
+            // long utterances would otherwise cost many features
+            let th: Vec<u64> = tokens
+                .iter()
+                .filter(|t| !is_function_word(t))
+                .map(|t| fnv(WORD_SEED ^ 93, t.as_bytes()))
+                .collect();
+            for (i, &a) in th.iter().enumerate() {
+                for &b in th.iter().take(i + 1 + self.pair_window).skip(i + 2) {
+                    if a != b {
+                        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+                        word.push(mix(lo.rotate_left(17) ^ hi));
+                    }
+                }
+            }
         }
         if self.char_max == 0 {
             return;
@@ -507,7 +656,7 @@ impl Rng {
 /// Value of the constant feature that carries the (regularised) bias.
 const BIAS: f32 = 1.0;
 
-/// One-vs-rest L2-regularised squared-hinge SVMs for classes `k0..k1`, by
+/// One-vs-rest L2-regularised (squared-)hinge SVMs for classes `k0..k1`, by
 /// dual coordinate descent (Hsieh et al. 2008). All classes walk the same
 /// example order, so the scores and updates of one example for all classes
 /// are contiguous in the feature-major weights and vectorise. Each class
@@ -529,7 +678,11 @@ fn train_block(
     if l == 0 || kb == 0 {
         return (w, b);
     }
-    let diag = 0.5 / config.c.max(1e-6);
+    // dual box [0, upper] and diagonal term (Hsieh et al. 2008, table 1)
+    let (diag, upper) = match config.loss {
+        Loss::Hinge => (0.0, config.c.max(1e-6)),
+        Loss::SquaredHinge => (0.5 / config.c.max(1e-6), f32::INFINITY),
+    };
     let mut alpha = vec![0f32; l * kb];
     let qd: Vec<f32> = rows
         .iter()
@@ -569,12 +722,18 @@ fn train_block(
                 }
                 let y = if c == pos { 1.0f32 } else { -1.0 };
                 let g = y * dots[c] - 1.0 + a[c] * diag;
-                let pg = if a[c] == 0.0 { g.min(0.0) } else { g };
+                let pg = if a[c] == 0.0 {
+                    g.min(0.0)
+                } else if a[c] >= upper {
+                    g.max(0.0)
+                } else {
+                    g
+                };
                 pg_max[c] = pg_max[c].max(pg);
                 pg_min[c] = pg_min[c].min(pg);
                 if pg.abs() > 1e-12 {
                     let old = a[c];
-                    a[c] = (old - g / qd[i]).max(0.0);
+                    a[c] = (old - g / qd[i]).clamp(0.0, upper);
                     let d = (a[c] - old) * y;
                     if d != 0.0 {
                         delta[c] = d;
