@@ -83,6 +83,11 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
             return Ok(());
         }
     };
+    // `balie demo --help` and the like: help, not "--help needs a value".
+    if rest.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{USAGE}");
+        return Ok(());
+    }
     match command {
         "serve" => {
             let flags = Flags::parse(rest, &[])?;

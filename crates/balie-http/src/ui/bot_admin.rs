@@ -285,10 +285,11 @@ async fn intents_page(
     let mut model = match status.trained_at {
         Some(at) if status.version > 0 => format!(
             "<p>{}</p>",
+            // `time` is markup: fill it in after escaping the sentence.
             e(&lang
                 .t("bot_model_version")
-                .replace("{version}", &status.version.to_string())
-                .replace("{when}", &time(at.0)))
+                .replace("{version}", &status.version.to_string()))
+            .replace("{when}", &time(at.0))
         ),
         _ => format!("<p>{}</p>", e(lang.t("bot_model_builtin"))),
     };
@@ -729,7 +730,11 @@ pub async fn report(
         let _ = write!(
             periods,
             "<a href=\"/reports/bot?days={d}\"{here}>{}</a> ",
-            e(&lang.t("report_days").replace("{n}", &d.to_string()))
+            e(&if d == 1 {
+                lang.t("report_day").to_string()
+            } else {
+                lang.t("report_days").replace("{n}", &d.to_string())
+            })
         );
     }
     let pct = |r: f64| format!("{:.0}%", r * 100.0);

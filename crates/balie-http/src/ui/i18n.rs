@@ -288,6 +288,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("report_intro", "Gesprekken waarin de bot meedeed: hoeveel hij zelf afhandelde en hoeveel hij aan een collega overdroeg.", "Conversations the bot took part in: how many it resolved itself and how many it handed to a colleague."),
     ("report_period", "Periode", "Period"),
     ("report_days", "laatste {n} dagen", "last {n} days"),
+    ("report_day", "laatste 24 uur", "last 24 hours"),
     ("report_conversations", "Gesprekken", "Conversations"),
     ("report_resolved", "Door de bot afgehandeld", "Resolved by the bot"),
     ("report_handed_off", "Overgedragen", "Handed off"),
