@@ -38,7 +38,7 @@ const TURN_LOCKS: usize = 64;
 /// The bot's in-memory state on this node: trained shop models and the
 /// locks that keep two turns of one conversation apart.
 pub struct BotRuntime {
-    models: Mutex<HashMap<i64, (i64, Arc<IntentModel>)>>,
+    models: Mutex<ModelCache>,
     training: tokio::sync::Mutex<()>,
     turns: Vec<tokio::sync::Mutex<()>>,
 }
@@ -46,7 +46,7 @@ pub struct BotRuntime {
 impl Default for BotRuntime {
     fn default() -> Self {
         BotRuntime {
-            models: Mutex::new(HashMap::new()),
+            models: Mutex::new(ModelCache::default()),
             training: tokio::sync::Mutex::new(()),
             turns: (0..TURN_LOCKS)
                 .map(|_| tokio::sync::Mutex::new(()))
@@ -61,6 +61,62 @@ impl BotRuntime {
     /// nodes also rely on the "still the latest message" check).
     pub(crate) fn turn_lock(&self, conversation_id: i64) -> &tokio::sync::Mutex<()> {
         &self.turns[conversation_id.rem_euclid(TURN_LOCKS as i64) as usize]
+    }
+}
+
+/// Trained shop models kept in memory (about 8 MB each: 48,653 features x
+/// 32 classes of f32 weights, plus the vocabulary), at most
+/// [`MAX_CACHED_MODELS`]; the least recently used goes first and is trained
+/// again when its shop's bot next needs it.
+#[derive(Default)]
+struct ModelCache {
+    entries: HashMap<i64, CachedModel>,
+    tick: u64,
+}
+
+struct CachedModel {
+    version: i64,
+    model: Arc<IntentModel>,
+    used: u64,
+}
+
+/// Shop models one node keeps in memory.
+pub const MAX_CACHED_MODELS: usize = 32;
+
+impl ModelCache {
+    /// The account's model if it is at least `version`.
+    fn get(&mut self, account_id: i64, version: i64) -> Option<Arc<IntentModel>> {
+        self.tick += 1;
+        let tick = self.tick;
+        let entry = self.entries.get_mut(&account_id)?;
+        if entry.version < version {
+            return None;
+        }
+        entry.used = tick;
+        Some(entry.model.clone())
+    }
+
+    fn insert(&mut self, account_id: i64, version: i64, model: Arc<IntentModel>) {
+        self.tick += 1;
+        self.entries.insert(
+            account_id,
+            CachedModel {
+                version,
+                model,
+                used: self.tick,
+            },
+        );
+        while self.entries.len() > MAX_CACHED_MODELS {
+            let oldest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(id, _)| *id);
+            match oldest {
+                Some(id) => self.entries.remove(&id),
+                None => break,
+            };
+        }
     }
 }
 
@@ -486,11 +542,11 @@ impl Services {
         let event = agent_event(actor, EventKind::BotRetrained, json!(report));
         self.commit_with_event(tx, actor.account_id, event, now)
             .await?;
-        self.bot
-            .models
-            .lock()
-            .expect("model cache lock")
-            .insert(actor.account_id, (settings.model_version, model));
+        self.bot.models.lock().expect("model cache lock").insert(
+            actor.account_id,
+            settings.model_version,
+            model,
+        );
         Ok(report)
     }
 
@@ -509,9 +565,7 @@ impl Services {
             .models
             .lock()
             .expect("model cache lock")
-            .get(&account_id)
-            .filter(|(v, _)| *v >= settings.model_version)
-            .map(|(_, m)| m.clone());
+            .get(account_id, settings.model_version);
         if let Some(model) = cached {
             return Ok(ShopModel::Trained(model));
         }
@@ -523,11 +577,11 @@ impl Services {
             return Ok(ShopModel::Builtin);
         }
         let (model, _, _) = self.train_for(&own).await?;
-        self.bot
-            .models
-            .lock()
-            .expect("model cache lock")
-            .insert(account_id, (settings.model_version, model.clone()));
+        self.bot.models.lock().expect("model cache lock").insert(
+            account_id,
+            settings.model_version,
+            model.clone(),
+        );
         Ok(ShopModel::Trained(model))
     }
 
@@ -709,5 +763,35 @@ impl Services {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny_model() -> Arc<IntentModel> {
+        let examples = [
+            TrainingExample::new("a", "hallo daar"),
+            TrainingExample::new("b", "tot ziens"),
+        ];
+        Arc::new(IntentModel::train(&examples, &TrainConfig::default()))
+    }
+
+    #[test]
+    fn the_model_cache_keeps_the_newest_version_and_evicts_the_least_recently_used() {
+        let mut cache = ModelCache::default();
+        let model = tiny_model();
+        for account in 0..MAX_CACHED_MODELS as i64 {
+            cache.insert(account, 1, model.clone());
+        }
+        // Account 0 is used again, so account 1 is now the oldest.
+        assert!(cache.get(0, 1).is_some());
+        cache.insert(999, 1, model.clone());
+        assert_eq!(cache.entries.len(), MAX_CACHED_MODELS);
+        assert!(cache.get(1, 1).is_none(), "least recently used is evicted");
+        assert!(cache.get(0, 1).is_some() && cache.get(999, 1).is_some());
+        // A retrain elsewhere (version 2) makes the cached version 1 stale.
+        assert!(cache.get(0, 2).is_none());
     }
 }
