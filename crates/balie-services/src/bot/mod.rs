@@ -845,48 +845,6 @@ impl Services {
         Ok(orders::list_orders(&mut conn, account_id, &filter, None, 100).await?)
     }
 
-    /// Stores a bot message (public reply or private note) in `tx`.
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_bot_message(
-        &self,
-        tx: &mut balie_storage::WriteTx,
-        pending: &mut Pending,
-        account_id: i64,
-        conversation: &Conversation,
-        channel: Channel,
-        text: &str,
-        private: bool,
-        now: i64,
-    ) -> Result<Message> {
-        let message = conversations::insert_message(
-            tx.conn(),
-            account_id,
-            &NewMessage {
-                conversation_id: conversation.id,
-                direction: Direction::Outbound,
-                author_type: AuthorType::Bot,
-                author_id: None,
-                channel,
-                inbox_id: conversation.inbox_id,
-                text,
-                external_id: None,
-                delivery_status: if private {
-                    DeliveryStatus::Delivered
-                } else {
-                    DeliveryStatus::Queued
-                },
-                private,
-                attachments: Vec::new(),
-            },
-            now,
-        )
-        .await?;
-        pending
-            .append(tx, message_event(conversation, &message), now)
-            .await?;
-        Ok(message)
-    }
-
     #[allow(clippy::too_many_arguments)]
     async fn bot_answer(
         &self,
@@ -898,40 +856,20 @@ impl Services {
         reply: String,
         state: BotState,
     ) -> Result<Message> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let mut pending = Pending::new(account_id);
-        let channel = conversation.last_channel.unwrap_or(inbound.channel);
-        let message = self
-            .insert_bot_message(
-                &mut tx,
-                &mut pending,
-                account_id,
-                conversation,
-                channel,
-                &reply,
-                false,
-                now,
-            )
-            .await?;
+        let mut write = BotWrite::begin(self, account_id, conversation, inbound).await?;
+        let message = write.say(&reply, false).await?;
         let payload = json!({
             "intent": served, "classified_intent": u.intent, "confidence": u.confidence,
             "language": u.language, "message_id": message.id, "state": state,
         });
-        pending
-            .append(
-                &mut tx,
-                conversation_event(
-                    EventKind::BotAnswered,
-                    conversation,
-                    AuthorType::Bot,
-                    None,
-                    payload,
-                ),
-                now,
-            )
+        write
+            .record(BotWrite::bot_event(
+                conversation,
+                EventKind::BotAnswered,
+                payload,
+            ))
             .await?;
-        pending.commit(tx, self).await?;
+        write.commit(self).await?;
         Ok(message)
     }
 
@@ -1011,32 +949,9 @@ impl Services {
             },
             inbound.text.chars().take(500).collect::<String>(),
         );
-        let mut tx = self.store.begin().await?;
-        let mut pending = Pending::new(account_id);
-        let channel = conversation.last_channel.unwrap_or(inbound.channel);
-        let message = self
-            .insert_bot_message(
-                &mut tx,
-                &mut pending,
-                account_id,
-                conversation,
-                channel,
-                &reply,
-                false,
-                now,
-            )
-            .await?;
-        self.insert_bot_message(
-            &mut tx,
-            &mut pending,
-            account_id,
-            conversation,
-            channel,
-            &note,
-            true,
-            now,
-        )
-        .await?;
+        let mut write = BotWrite::begin(self, account_id, conversation, inbound).await?;
+        let message = write.say(&reply, false).await?;
+        write.say(&note, true).await?;
         let mut labels = conversation.labels.clone();
         labels.push(HANDOFF_LABEL.to_string());
         let changes = ConversationChanges {
@@ -1047,25 +962,19 @@ impl Services {
             ..Default::default()
         };
         let updated = conversations::update_conversation(
-            tx.conn(),
+            write.tx.conn(),
             account_id,
             conversation.id,
             &changes,
-            now,
+            write.now,
         )
         .await?;
-        pending
-            .append(
-                &mut tx,
-                conversation_event(
-                    EventKind::ConversationUpdated,
-                    &updated,
-                    AuthorType::Bot,
-                    None,
-                    json!({ "conversation": updated }),
-                ),
-                now,
-            )
+        write
+            .record(BotWrite::bot_event(
+                &updated,
+                EventKind::ConversationUpdated,
+                json!({ "conversation": updated }),
+            ))
             .await?;
         let payload = json!({
             "intent": served, "classified_intent": u.intent, "confidence": u.confidence,
@@ -1073,22 +982,92 @@ impl Services {
             "order_number": order.as_ref().map(|o| o.number.clone()).or(state.order_number.clone()),
             "message_id": message.id,
         });
-        pending
-            .append(
-                &mut tx,
-                NewEvent {
-                    kind: EventKind::BotHandedOff,
-                    conversation_id: Some(conversation.id),
-                    contact_id: Some(conversation.contact_id),
-                    actor_type: AuthorType::Bot,
-                    actor_id: None,
-                    payload,
-                },
-                now,
-            )
+        write
+            .record(BotWrite::bot_event(
+                conversation,
+                EventKind::BotHandedOff,
+                payload,
+            ))
             .await?;
-        pending.commit(tx, self).await?;
+        write.commit(self).await?;
         Ok(message)
+    }
+}
+
+/// One bot turn's writes: its messages and events in one transaction,
+/// published after commit.
+struct BotWrite<'a> {
+    tx: balie_storage::WriteTx,
+    pending: Pending,
+    account_id: i64,
+    conversation: &'a Conversation,
+    /// The channel the bot answers on: the customer's last.
+    channel: Channel,
+    now: i64,
+}
+
+impl<'a> BotWrite<'a> {
+    async fn begin(
+        services: &Services,
+        account_id: i64,
+        conversation: &'a Conversation,
+        inbound: &Message,
+    ) -> Result<BotWrite<'a>> {
+        Ok(BotWrite {
+            tx: services.store.begin().await?,
+            pending: Pending::new(account_id),
+            account_id,
+            conversation,
+            channel: conversation.last_channel.unwrap_or(inbound.channel),
+            now: services.now(),
+        })
+    }
+
+    /// Stores a bot message: a public reply, or a private note.
+    async fn say(&mut self, text: &str, private: bool) -> Result<Message> {
+        let message = conversations::insert_message(
+            self.tx.conn(),
+            self.account_id,
+            &NewMessage {
+                conversation_id: self.conversation.id,
+                direction: Direction::Outbound,
+                author_type: AuthorType::Bot,
+                author_id: None,
+                channel: self.channel,
+                inbox_id: self.conversation.inbox_id,
+                text,
+                external_id: None,
+                delivery_status: if private {
+                    DeliveryStatus::Delivered
+                } else {
+                    DeliveryStatus::Queued
+                },
+                private,
+                attachments: Vec::new(),
+            },
+            self.now,
+        )
+        .await?;
+        self.record(message_event(self.conversation, &message))
+            .await?;
+        Ok(message)
+    }
+
+    async fn record(&mut self, event: NewEvent) -> Result<()> {
+        self.pending.append(&mut self.tx, event, self.now).await
+    }
+
+    /// An event of the bot about `conversation`.
+    fn bot_event(
+        conversation: &Conversation,
+        kind: EventKind,
+        payload: serde_json::Value,
+    ) -> NewEvent {
+        conversation_event(kind, conversation, AuthorType::Bot, None, payload)
+    }
+
+    async fn commit(self, services: &Services) -> Result<()> {
+        self.pending.commit(self.tx, services).await
     }
 }
 

@@ -162,14 +162,7 @@ async fn canned_crud_through_the_api() {
     );
 
     // Each change is an event.
-    let (_, events) = app.get("/api/v1/events?after=0&limit=1000").await;
-    let kinds: Vec<_> = events["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .filter(|k| k.starts_with("canned_response."))
-        .collect();
+    let kinds = app.event_kinds("canned_response.").await;
     assert_eq!(
         kinds,
         [

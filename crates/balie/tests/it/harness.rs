@@ -191,6 +191,20 @@ impl TestApp {
         self.call("DELETE", path, &self.token, None).await
     }
 
+    /// The kinds of the account's events that start with `prefix`, oldest
+    /// first (the first 1,000 events).
+    pub async fn event_kinds(&self, prefix: &str) -> Vec<String> {
+        let (_, events) = self.get("/api/v1/events?after=0&limit=1000").await;
+        events["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["kind"].as_str())
+            .filter(|k| k.starts_with(prefix))
+            .map(String::from)
+            .collect()
+    }
+
     /// Sends a customer's message as a channel would and returns the reply.
     pub async fn inbound(&self, channel: &str, kind: &str, value: &str, text: &str) -> Value {
         let (status, body) = self

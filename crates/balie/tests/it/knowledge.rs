@@ -225,14 +225,7 @@ async fn knowledge_crud_through_the_api() {
     assert_eq!(still["title_en"], "Shipping to Belgium");
 
     // Each change is an event.
-    let (_, events) = app.get("/api/v1/events?after=0&limit=1000").await;
-    let kinds: Vec<_> = events["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .filter(|k| k.starts_with("knowledge_article."))
-        .collect();
+    let kinds = app.event_kinds("knowledge_article.").await;
     assert_eq!(
         kinds,
         [
