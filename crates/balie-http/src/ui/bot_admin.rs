@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::html::{escape_html as e, time};
 use super::i18n::Lang;
-use super::settings::{message_html, not_admin, shell};
+use super::settings::{forged, message_html, not_admin, shell};
 use super::{error_page, html_response, readable_error, remember_lang, AgentPage};
 use crate::AppState;
 
@@ -53,14 +53,6 @@ fn respond(
         html_response(status, shell(page, path, title, main)),
         page.chosen_lang,
     )
-}
-
-fn forged(headers: &HeaderMap, page: &AgentPage, csrf: &str) -> Option<Response> {
-    if !crate::live::same_origin(headers) || !page.csrf_ok(csrf) {
-        Some(error_page(page.lang, &ServiceError::Unauthorized))
-    } else {
-        None
-    }
 }
 
 fn hidden_csrf(page: &AgentPage) -> String {

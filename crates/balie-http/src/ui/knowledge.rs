@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::html::{escape_html as e, option, time};
 use super::i18n::Lang;
-use super::settings::{message_html, not_admin, shell};
+use super::settings::{forged, message_html, not_admin, shell};
 use super::{error_page, html_response, readable_error, remember_lang, AgentPage};
 use crate::api::knowledge::{search_for, KnowledgeSearchParams};
 use crate::AppState;
@@ -429,14 +429,6 @@ pub async fn confirm_delete(
     }
 }
 
-fn forged(headers: &HeaderMap, page: &AgentPage, form: &ArticleForm) -> Option<Response> {
-    if !crate::live::same_origin(headers) || !page.csrf_ok(&form.csrf) {
-        Some(error_page(page.lang, &ServiceError::Unauthorized))
-    } else {
-        None
-    }
-}
-
 fn text(v: &str) -> Option<String> {
     Some(v.to_string()).filter(|v| !v.trim().is_empty())
 }
@@ -448,7 +440,7 @@ pub async fn create(
     page: AgentPage,
     Form(form): Form<ArticleForm>,
 ) -> Response {
-    if let Some(res) = forged(&headers, &page, &form) {
+    if let Some(res) = forged(&headers, &page, &form.csrf) {
         return res;
     }
     let input = KnowledgeInput {
@@ -478,7 +470,7 @@ pub async fn change(
     Path(id): Path<String>,
     Form(form): Form<ArticleForm>,
 ) -> Response {
-    if let Some(res) = forged(&headers, &page, &form) {
+    if let Some(res) = forged(&headers, &page, &form.csrf) {
         return res;
     }
     let Ok(id) = id.parse::<i64>() else {

@@ -262,8 +262,10 @@ pub async fn edit(
     }
 }
 
-fn forged(headers: &HeaderMap, page: &AgentPage, form: &CannedForm) -> Option<Response> {
-    if !crate::live::same_origin(headers) || !page.csrf_ok(&form.csrf) {
+/// The error page for a form from another origin or without the session's
+/// CSRF token, if so.
+pub(super) fn forged(headers: &HeaderMap, page: &AgentPage, csrf: &str) -> Option<Response> {
+    if !crate::live::same_origin(headers) || !page.csrf_ok(csrf) {
         Some(error_page(page.lang, &ServiceError::Unauthorized))
     } else {
         None
@@ -281,7 +283,7 @@ pub async fn create(
     page: AgentPage,
     Form(form): Form<CannedForm>,
 ) -> Response {
-    if let Some(res) = forged(&headers, &page, &form) {
+    if let Some(res) = forged(&headers, &page, &form.csrf) {
         return res;
     }
     let input = CannedInput {
@@ -316,7 +318,7 @@ pub async fn change(
     Path(id): Path<String>,
     Form(form): Form<CannedForm>,
 ) -> Response {
-    if let Some(res) = forged(&headers, &page, &form) {
+    if let Some(res) = forged(&headers, &page, &form.csrf) {
         return res;
     }
     let Ok(id) = id.parse::<i64>() else {
