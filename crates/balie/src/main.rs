@@ -1,6 +1,7 @@
 //! The `balie` binary: `serve`, `demo`, `admin bootstrap`, `nlu` and `bench`.
 
 mod bench;
+mod bench_bot;
 mod bench_chat;
 mod config;
 
@@ -30,6 +31,7 @@ USAGE:
   balie bench api [--messages N] [--concurrency N] [--timeline-reads N] [--database-url URL]
   balie bench chat [--conversations N] [--rate MSGS_PER_S] [--duration S] [--url URL --token TOKEN]
   balie bench chat --idle N
+  balie bench bot [--articles N] [--examples N] [--turns N] [--searches N]
 
 Settings come from defaults, then --config FILE (TOML) or BALIE_CONFIG, then BALIE_*
 environment variables (BALIE_DATA_DIR, BALIE_ADDR, BALIE_DATABASE_URL,
@@ -140,7 +142,8 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
         "bench" => match rest.split_first() {
             Some((sub, rest)) if sub == "api" => bench::api(&Flags::parse(rest, &[])?).await,
             Some((sub, rest)) if sub == "chat" => bench_chat::chat(&Flags::parse(rest, &[])?).await,
-            _ => bail!("usage: balie bench api|chat ... (see balie help)"),
+            Some((sub, rest)) if sub == "bot" => bench_bot::bot(&Flags::parse(rest, &[])?).await,
+            _ => bail!("usage: balie bench api|chat|bot ... (see balie help)"),
         },
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
