@@ -150,6 +150,7 @@ string_enum!(
         BotSettingsUpdated => "bot.settings_updated",
         BotAnswerUpdated => "bot.answer_updated",
         BotExampleAdded => "bot.example_added",
+        BotExampleUpdated => "bot.example_updated",
         BotExampleDeleted => "bot.example_deleted",
         BotRetrained => "bot.retrained",
     }

@@ -272,3 +272,28 @@ pub async fn delete_example(
     }
     touch_examples(conn, account_id, now).await
 }
+
+/// Changes an example's intent and text.
+pub async fn update_example(
+    conn: &mut Conn,
+    account_id: i64,
+    id: i64,
+    intent: &str,
+    example: &str,
+    now: i64,
+) -> Result<BotExample, StorageError> {
+    let done = sqlx::query(
+        "UPDATE bot_examples SET intent = $1, text = $2 WHERE account_id = $3 AND id = $4",
+    )
+    .bind(intent)
+    .bind(example)
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StorageError::NotFound);
+    }
+    touch_examples(conn, account_id, now).await?;
+    get_example(conn, account_id, id).await
+}

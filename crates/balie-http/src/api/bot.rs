@@ -22,7 +22,7 @@ pub fn register(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(put_answer))
         .routes(routes!(list_intents))
         .routes(routes!(list_examples, add_example))
-        .routes(routes!(delete_example))
+        .routes(routes!(update_example, delete_example))
         .routes(routes!(retrain))
         .routes(routes!(analyse))
         .routes(routes!(report))
@@ -279,6 +279,33 @@ pub async fn add_example(
         .add_bot_example(&auth.actor, &r.intent, &r.text)
         .await?;
     Ok((StatusCode::CREATED, Json(e.into())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BotExamplePatch {
+    /// Absent keeps it.
+    pub intent: Option<String>,
+    /// Absent keeps it.
+    pub text: Option<String>,
+}
+
+/// Changes an example's intent or text (admins); it counts from the next
+/// retrain.
+#[utoipa::path(patch, path = "/api/v1/bot/examples/{id}", tag = "bot", params(("id" = i64, Path)),
+    request_body = BotExamplePatch,
+    responses((status = 200, body = BotExample), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_example(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(r): Json<BotExamplePatch>,
+) -> ApiResult<Json<BotExample>> {
+    let e = s
+        .services
+        .update_bot_example(&auth.actor, id, r.intent.as_deref(), r.text.as_deref())
+        .await?;
+    Ok(Json(e.into()))
 }
 
 /// Deletes an example (admins); it goes at the next retrain.

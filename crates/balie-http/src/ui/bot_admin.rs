@@ -324,8 +324,10 @@ async fn intents_page(
             let _ = writeln!(
                 own,
                 "<li data-example-id=\"{id}\"><code>{intent}</code> {text} \
+                 <a href=\"/settings/bot/examples/{id}\">{edit}</a> \
                  <form method=\"post\" action=\"/settings/bot/examples/{id}/delete\" class=\"inline\">{csrf}\
                  <button type=\"submit\" class=\"link danger\">{delete}</button></form></li>",
+                edit = e(lang.t("edit")),
                 id = x.id,
                 intent = e(&x.intent),
                 text = e(&x.text),
@@ -380,6 +382,7 @@ pub async fn intents(
     let notice = match q.done.as_deref() {
         Some("added") => Some(lang.t("bot_example_added").to_string()),
         Some("deleted") => Some(lang.t("bot_example_deleted").to_string()),
+        Some("saved") => Some(lang.t("bot_example_saved").to_string()),
         Some("retrained") => Some(
             lang.t("bot_retrained")
                 .replace("{version}", &q.version.unwrap_or(0).to_string())
@@ -429,6 +432,94 @@ pub async fn add_example(
                 ),
                 Err(err) => error_page(page.lang, &err),
             }
+        }
+        Err(err) => error_page(page.lang, &err),
+    }
+}
+
+fn edit_example_main(page: &AgentPage, id: i64, form: &ExampleForm, error: Option<&str>) -> String {
+    let lang = page.lang;
+    format!(
+        "<main class=\"card settings\">\n{nav}<p><a href=\"/settings/bot/intents\">← {back}</a></p>\n<h1>{h1}</h1>\n{messages}\
+         <form method=\"post\" action=\"/settings/bot/examples/{id}\" class=\"stack example-form\">{csrf}\n\
+         <label>{intent_l}<input type=\"text\" name=\"intent\" value=\"{intent}\" maxlength=\"60\" required autocomplete=\"off\"></label>\n\
+         <label>{text_l}<input type=\"text\" name=\"text\" value=\"{text}\" maxlength=\"300\" required></label>\n\
+         <button type=\"submit\" class=\"primary\">{save}</button>\n</form>\n</main>",
+        nav = bot_nav(lang, "/settings/bot/intents"),
+        back = e(lang.t("bot_nav_intents")),
+        h1 = e(lang.t("bot_edit_example")),
+        messages = message_html(error, None),
+        csrf = hidden_csrf(page),
+        intent_l = e(lang.t("bot_intent")),
+        intent = e(&form.intent),
+        text_l = e(lang.t("bot_example_text")),
+        text = e(&form.text),
+        save = e(lang.t("save")),
+    )
+}
+
+/// `GET /settings/bot/examples/{id}`: the edit form (admins).
+pub async fn edit_example(
+    State(state): State<AppState>,
+    page: AgentPage,
+    Path(id): Path<String>,
+) -> Response {
+    if let Some(res) = not_admin(&page) {
+        return res;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(page.lang, &ServiceError::NotFound);
+    };
+    match state.services.get_bot_example(&page.actor, id).await {
+        Ok(x) => {
+            let form = ExampleForm {
+                intent: x.intent,
+                text: x.text,
+                ..Default::default()
+            };
+            let main = edit_example_main(&page, id, &form, None);
+            respond(
+                &page,
+                StatusCode::OK,
+                &format!("/settings/bot/examples/{id}"),
+                page.lang.t("bot_edit_example"),
+                main,
+            )
+        }
+        Err(err) => error_page(page.lang, &err),
+    }
+}
+
+/// `POST /settings/bot/examples/{id}`: saves an edited example.
+pub async fn save_example(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    page: AgentPage,
+    Path(id): Path<String>,
+    Form(form): Form<ExampleForm>,
+) -> Response {
+    if let Some(res) = forged(&headers, &page, &form.csrf) {
+        return res;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(page.lang, &ServiceError::NotFound);
+    };
+    match state
+        .services
+        .update_bot_example(&page.actor, id, Some(&form.intent), Some(&form.text))
+        .await
+    {
+        Ok(_) => Redirect::to("/settings/bot/intents?done=saved").into_response(),
+        Err(err @ ServiceError::Invalid { .. }) => {
+            let (status, message) = readable_error(page.lang, &err);
+            let main = edit_example_main(&page, id, &form, Some(&message));
+            respond(
+                &page,
+                status,
+                &format!("/settings/bot/examples/{id}"),
+                page.lang.t("bot_edit_example"),
+                main,
+            )
         }
         Err(err) => error_page(page.lang, &err),
     }

@@ -268,6 +268,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("bot_example_added", "Voorbeeld toegevoegd; train opnieuw om het te gebruiken.", "Example added; retrain to use it."),
     ("bot_example_deleted", "Voorbeeld verwijderd; train opnieuw om het te vergeten.", "Example deleted; retrain to forget it."),
     ("bot_own_examples", "Eigen voorbeelden", "Own examples"),
+    ("bot_edit_example", "Voorbeeld bewerken", "Edit example"),
+    ("bot_example_saved", "Voorbeeld opgeslagen; train opnieuw om het te gebruiken.", "Example saved; retrain to use it."),
     ("bot_no_examples", "Nog geen eigen voorbeelden.", "No own examples yet."),
     ("bot_intents", "Bedoelingen", "Intents"),
     ("bot_builtin_examples", "Ingebouwd", "Built-in"),

@@ -226,6 +226,17 @@ pub fn normalise_intent(intent: &str) -> Result<String> {
     Ok(intent)
 }
 
+/// An example's intent and text, checked: the text is one line of at most
+/// [`MAX_EXAMPLE_CHARS`].
+fn check_example(intent: &str, text: &str) -> Result<(String, String)> {
+    let intent = normalise_intent(intent)?;
+    let text = crate::directory::required_text("text", text, MAX_EXAMPLE_CHARS)?;
+    if text.contains(['\t', '\n', '\r']) {
+        return Err(ServiceError::invalid("text", "one line without tabs"));
+    }
+    Ok((intent, text))
+}
+
 fn language_of(code: &str) -> Result<Language> {
     Language::from_code(code)
         .ok_or_else(|| ServiceError::invalid("language", "must be \"nl\" or \"en\""))
@@ -466,11 +477,7 @@ impl Services {
         text: &str,
     ) -> Result<BotExample> {
         actor.require_admin()?;
-        let intent = normalise_intent(intent)?;
-        let text = crate::directory::required_text("text", text, MAX_EXAMPLE_CHARS)?;
-        if text.contains(['\t', '\n', '\r']) {
-            return Err(ServiceError::invalid("text", "one line without tabs"));
-        }
+        let (intent, text) = check_example(intent, text)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if store::count_examples(tx.conn(), actor.account_id).await? >= MAX_EXAMPLES {
@@ -483,6 +490,38 @@ impl Services {
             actor,
             EventKind::BotExampleAdded,
             json!({ "example_id": example.id, "intent": example.intent }),
+        );
+        self.commit_with_event(tx, actor.account_id, event, now)
+            .await?;
+        Ok(example)
+    }
+
+    /// One of the shop's examples.
+    pub async fn get_bot_example(&self, actor: &Actor, id: i64) -> Result<BotExample> {
+        let mut conn = self.store.read().await?;
+        Ok(store::get_example(&mut conn, actor.account_id, id).await?)
+    }
+
+    /// Changes an example's intent or text (admins only); `None` keeps it.
+    pub async fn update_bot_example(
+        &self,
+        actor: &Actor,
+        id: i64,
+        intent: Option<&str>,
+        text: Option<&str>,
+    ) -> Result<BotExample> {
+        let old = self.get_bot_example(actor, id).await?;
+        actor.require_admin()?;
+        let (intent, text) =
+            check_example(intent.unwrap_or(&old.intent), text.unwrap_or(&old.text))?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let example =
+            store::update_example(tx.conn(), actor.account_id, id, &intent, &text, now).await?;
+        let event = agent_event(
+            actor,
+            EventKind::BotExampleUpdated,
+            json!({ "example_id": id, "intent": example.intent }),
         );
         self.commit_with_event(tx, actor.account_id, event, now)
             .await?;

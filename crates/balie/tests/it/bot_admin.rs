@@ -127,9 +127,28 @@ async fn a_shop_intent_with_its_own_answer_works_after_retraining() {
     let texts = wait_bot(&app, &en, 1).await;
     assert!(texts[0].contains("€2.50"), "{texts:?}");
 
-    // Deleting an example asks for a retrain again.
+    // Editing or deleting an example asks for a retrain again.
     let (_, examples) = app.get("/api/v1/bot/examples").await;
     let id = examples["data"][0]["id"].as_i64().unwrap();
+    let other = examples["data"][1]["id"].as_i64().unwrap();
+    let (status, edited) = app
+        .patch(
+            &format!("/api/v1/bot/examples/{other}"),
+            json!({ "text": "willen jullie het cadeau inpakken" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["intent"], "gift_wrapping");
+    assert_eq!(edited["text"], "willen jullie het cadeau inpakken");
+    assert_error(
+        &app.patch(
+            &format!("/api/v1/bot/examples/{other}"),
+            json!({ "text": "twee\nregels" }),
+        )
+        .await,
+        422,
+        "validation_failed",
+    );
     let (status, _) = app.delete(&format!("/api/v1/bot/examples/{id}")).await;
     assert_eq!(status, 204);
     let (_, settings) = app.get("/api/v1/bot/settings").await;
@@ -634,6 +653,44 @@ async fn bot_pages_teach_answer_and_report_without_javascript() {
         html.contains("&lt;kortingscode&gt;") && html.contains("role=\"status\""),
         "{html}"
     );
+    // Edit it on its own page.
+    let (_, examples) = app.get("/api/v1/bot/examples").await;
+    let id = examples["data"][0]["id"].as_i64().unwrap();
+    let (status, html) = admin
+        .page(&app, &format!("/settings/bot/examples/{id}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("value=\"heb je een &lt;kortingscode&gt;?\""),
+        "{html}"
+    );
+    let path = format!("/settings/bot/examples/{id}");
+    let res = admin
+        .form(
+            &app,
+            &path,
+            &[
+                ("csrf", &admin.csrf),
+                ("intent", "kortingscode"),
+                ("text", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = admin
+        .form(
+            &app,
+            &path,
+            &[
+                ("csrf", &admin.csrf),
+                ("intent", "kortingscode"),
+                ("text", "werkt mijn kortingscode nog?"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, example) = app.get("/api/v1/bot/examples").await;
+    assert_eq!(example["data"][0]["text"], "werkt mijn kortingscode nog?");
     // Retrain from the page.
     let res = admin
         .form(&app, "/settings/bot/retrain", &[("csrf", &admin.csrf)])

@@ -124,6 +124,7 @@ async fn isolation_every_endpoint_hides_other_accounts() {
             ("patch", "/api/v1/knowledge/articles/{id}") => json!({ "title_nl": "Overgenomen" }),
             ("post", "/api/v1/conversations/{id}/canned-responses/{canned_id}/render") => json!({}),
             ("post", "/api/v1/conversations/{id}/bot/resume") => json!({}),
+            ("patch", "/api/v1/bot/examples/{id}") => json!({ "text": "overgenomen" }),
             ("get", _) | ("delete", _) => return None,
             _ => panic!("no body for {method} {path}: teach this test about it"),
         })
