@@ -459,6 +459,8 @@ impl Services {
             || conversation.assignee_id.is_some()
             || conversation.labels.iter().any(|l| l == HANDOFF_LABEL)
         {
+            self.raise_priority_if_frustrated(account_id, &conversation, message)
+                .await?;
             return Ok(None);
         }
         let fallback = match state.language {
@@ -651,6 +653,44 @@ impl Services {
                     .await
             }
         }))
+    }
+
+    /// While the bot stays silent (a human has the conversation, or the
+    /// inbox has no bot), a frustrated customer still raises the
+    /// conversation's priority to high, so agents see it first.
+    async fn raise_priority_if_frustrated(
+        &self,
+        account_id: i64,
+        conversation: &Conversation,
+        message: &Message,
+    ) -> Result<()> {
+        if !matches!(conversation.priority, Priority::Low | Priority::Normal)
+            || !balie_nlu::sentiment::analyse_sentiment(&message.text).frustrated
+        {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let changes = ConversationChanges {
+            priority: Some(Priority::High),
+            ..Default::default()
+        };
+        let updated = conversations::update_conversation(
+            tx.conn(),
+            account_id,
+            conversation.id,
+            &changes,
+            now,
+        )
+        .await?;
+        let event = conversation_event(
+            EventKind::ConversationUpdated,
+            &updated,
+            AuthorType::System,
+            None,
+            json!({ "conversation": updated, "reason": "frustrated" }),
+        );
+        self.commit_with_event(tx, account_id, event, now).await
     }
 
     /// Answers from the shop's knowledge base when one article clearly

@@ -830,3 +830,41 @@ async fn the_bot_answers_from_a_knowledge_article_and_hands_off_when_none_fits()
         .unwrap_or_else(|| panic!("{report}"));
     assert_eq!(knowledge["answered"], 2, "{report}");
 }
+
+#[tokio::test]
+async fn frustration_raises_the_priority_while_a_human_has_the_conversation() {
+    let app = TestApp::spawn().await;
+    let (_, token, _) = chat_inbox(&app, json!({})).await;
+    let session = visitor(&app, json!({ "inbox": token, "locale": "nl-NL" })).await;
+    send(&app, &session, "hoi").await;
+    wait_bot(&app, &session, 1).await;
+    let cid = only_conversation(&app).await["id"].as_i64().unwrap();
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/conversations/{cid}"),
+            json!({ "assignee_id": app.admin_id }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["priority"], "normal");
+    send(
+        &app,
+        &session,
+        "ik heb 3x gebeld en niemand helpt me, belachelijk",
+    )
+    .await;
+    let raised = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        loop {
+            let conversation = only_conversation(&app).await;
+            if conversation["priority"] == "high" {
+                return conversation;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    })
+    .await
+    .expect("priority raised");
+    assert_eq!(raised["assignee_id"], app.admin_id);
+    // The bot itself stayed silent.
+    assert_eq!(crate::bot::bot_texts(&app, &session).await.len(), 1);
+}
