@@ -387,10 +387,16 @@ pub struct AnalysisBody {
     pub sentiment: f32,
     pub frustrated: bool,
     pub entities: Vec<FoundEntity>,
+    /// What the bot would do with it as a customer's first message:
+    /// `{"action": "answer", "text"}`, `{"action": "order_flow"}`,
+    /// `{"action": "knowledge", "title", "score", "text"}` or
+    /// `{"action": "handoff", "reason"}`.
+    #[schema(value_type = Object)]
+    pub would: serde_json::Value,
 }
 
 /// "Try a sentence": what the account's bot understands of a text, with
-/// its own model and order-number pattern.
+/// its own model and order-number pattern, and what it would do.
 #[utoipa::path(post, path = "/api/v1/bot/analyse", tag = "bot", request_body = AnalyseRequest,
     responses((status = 200, body = AnalysisBody), (status = 422, body = ErrorBody)))]
 pub async fn analyse(
@@ -398,8 +404,9 @@ pub async fn analyse(
     auth: Auth,
     Json(r): Json<AnalyseRequest>,
 ) -> ApiResult<Json<AnalysisBody>> {
-    let a = s.services.try_bot_sentence(&auth.actor, &r.text).await?;
+    let (a, would) = s.services.bot_preview(&auth.actor, &r.text).await?;
     Ok(Json(AnalysisBody {
+        would: serde_json::to_value(would).unwrap_or_default(),
         intent: a.intent,
         confidence: a.confidence,
         alternatives: a

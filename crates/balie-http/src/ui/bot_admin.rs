@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use balie_services::bot::admin::{Analysis, AnswerView};
 use balie_services::bot::answers::AnswerGroup;
+use balie_services::bot::BotPreview;
 use balie_services::ServiceError;
 use serde::Deserialize;
 
@@ -69,7 +70,30 @@ pub struct TryQuery {
     done: Option<String>,
 }
 
-fn analysis_html(lang: Lang, a: &Analysis) -> String {
+fn preview_html(lang: Lang, would: &BotPreview) -> String {
+    let body = match would {
+        BotPreview::Answer { text } => format!("<p class=\"bot-would\">{}</p>", e(text)),
+        BotPreview::OrderFlow => format!("<p>{}</p>", e(lang.t("bot_would_order"))),
+        BotPreview::Knowledge { title, score, text } => format!(
+            "<p class=\"muted\">{} “{}” ({:.2})</p><p class=\"bot-would\">{}</p>",
+            e(lang.t("bot_would_article")),
+            e(title),
+            score,
+            e(text)
+        ),
+        BotPreview::Handoff { reason } => format!(
+            "<p>{} <code>{}</code></p>",
+            e(lang.t("bot_would_handoff")),
+            e(reason)
+        ),
+    };
+    format!(
+        "<h3>{}</h3>\n<div id=\"bot-would\">{body}</div>\n",
+        e(lang.t("bot_would"))
+    )
+}
+
+fn analysis_html(lang: Lang, a: &Analysis, would: &BotPreview) -> String {
     let mut result = String::new();
     let _ = write!(
         result,
@@ -121,7 +145,9 @@ fn analysis_html(lang: Lang, a: &Analysis) -> String {
             e(&entity.value)
         );
     }
-    result.push_str("</ul>\n</section>\n");
+    result.push_str("</ul>\n");
+    result.push_str(&preview_html(lang, would));
+    result.push_str("</section>\n");
     result
 }
 
@@ -136,8 +162,8 @@ pub async fn try_sentence(
     let text: String = q.text.chars().take(1000).collect();
     let mut result = String::new();
     if !text.trim().is_empty() {
-        match state.services.try_bot_sentence(&page.actor, &text).await {
-            Ok(a) => result = analysis_html(lang, &a),
+        match state.services.bot_preview(&page.actor, &text).await {
+            Ok((a, would)) => result = analysis_html(lang, &a, &would),
             Err(err) => {
                 let _ = writeln!(
                     result,

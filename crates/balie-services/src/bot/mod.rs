@@ -44,7 +44,8 @@ use serde_json::json;
 use crate::conversations::{conversation_event, message_event};
 use crate::knowledge::CONFIDENT_SCORE;
 use crate::widget::inbox_open_status;
-use crate::{Pending, Result, Services};
+use crate::{Actor, Pending, Result, Services};
+use admin::Analysis;
 
 pub mod admin;
 pub mod answers;
@@ -179,7 +180,7 @@ impl Understood {
 }
 
 /// Why the bot hands off.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reason {
     AskedForHuman,
     Frustrated,
@@ -395,6 +396,68 @@ fn order_answer(
     }
 }
 
+/// Where a message goes when it answers no pending question.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Route {
+    Handoff(Reason),
+    /// Opening hours and how to reach a human.
+    Hours,
+    /// The intent's own text.
+    Simple,
+    /// A question about one order.
+    OrderFlow,
+    /// A fitting knowledge article, else a handoff for this reason.
+    Knowledge(Reason),
+}
+
+/// Decides the route from what the bot understood; the same for a real
+/// turn and for "try a sentence".
+fn route(
+    intent: &str,
+    confidence: f32,
+    frustrated: bool,
+    lang: Language,
+    book: &AnswerBook,
+) -> Route {
+    if frustrated {
+        return Route::Handoff(Reason::Frustrated);
+    }
+    if intent == "contact_human_agent" {
+        return Route::Handoff(Reason::AskedForHuman);
+    }
+    if intent == balie_nlu::classifier::OUT_OF_SCOPE || confidence < MIN_CONFIDENCE {
+        return Route::Knowledge(Reason::NotUnderstood);
+    }
+    match intent {
+        "contact_customer_service" => Route::Hours,
+        i if ORDER_INTENTS.contains(&i) => Route::OrderFlow,
+        "complaint" => Route::Handoff(Reason::Complaint),
+        // A question about products, or an intent without an answer of its
+        // own: the knowledge base may know.
+        "product_question" => Route::Knowledge(Reason::NotHandled),
+        i if book.has(i) && !book.raw(lang, i).unwrap_or_default().contains('{') => Route::Simple,
+        _ => Route::Knowledge(Reason::NotHandled),
+    }
+}
+
+/// What the bot would do with a sentence (see [`Services::bot_preview`]).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum BotPreview {
+    /// Answers with this text.
+    Answer { text: String },
+    /// Asks for (or looks up) the customer's order.
+    OrderFlow,
+    /// Answers with a knowledge article.
+    Knowledge {
+        title: String,
+        score: f32,
+        text: String,
+    },
+    /// Hands over to a human, for this reason (`asked_for_human`, ...).
+    Handoff { reason: &'static str },
+}
+
 impl Services {
     /// The bot's turn after a customer's `message` was stored in
     /// `conversation_id`: answers, hands off, or stays silent (see the
@@ -547,18 +610,16 @@ impl Services {
         let mine = |a: Action| (a, u.intent.clone());
         let handoff = |reason| Action::Handoff {
             reason,
-            prefix: String::new(),
+            prefix: match reason {
+                Reason::Frustrated => book.text(lang, "handoff_frustrated", &[]),
+                _ => String::new(),
+            },
             order: None,
         };
-        if u.sentiment.frustrated {
-            return Ok(mine(Action::Handoff {
-                reason: Reason::Frustrated,
-                prefix: book.text(lang, "handoff_frustrated", &[]),
-                order: None,
-            }));
-        }
-        if u.intent == "contact_human_agent" {
-            return Ok(mine(handoff(Reason::AskedForHuman)));
+        let route = route(&u.intent, u.confidence, u.sentiment.frustrated, lang, book);
+        // Frustration and asking for a human win over any pending question.
+        if let Route::Handoff(reason @ (Reason::Frustrated | Reason::AskedForHuman)) = route {
+            return Ok(mine(handoff(reason)));
         }
         let number = u.order_number();
         let proofs: Vec<String> = u.proof().into_iter().collect();
@@ -599,32 +660,26 @@ impl Services {
             language: state.language,
             ..Default::default()
         };
-        let confident =
-            u.intent != balie_nlu::classifier::OUT_OF_SCOPE && u.confidence >= MIN_CONFIDENCE;
-        if !confident {
-            return self
-                .knowledge_or_handoff(account_id, u, book, reset, Reason::NotUnderstood)
-                .await;
-        }
-        let simple = |key: &str| Action::Answer {
-            text: book.text(lang, key, &[]),
-            state: reset.clone(),
-        };
-        Ok(mine(match u.intent.as_str() {
-            "contact_customer_service" => match weekly_hours(lang, inbox) {
-                Some(hours) => Action::Answer {
-                    text: book.text(lang, "contact_hours", &[("hours", &hours)]),
-                    state: reset,
+        Ok(mine(match route {
+            Route::Handoff(reason) => handoff(reason),
+            Route::Hours => Action::Answer {
+                text: match weekly_hours(lang, inbox) {
+                    Some(hours) => book.text(lang, "contact_hours", &[("hours", &hours)]),
+                    None => book.text(lang, "contact_always", &[]),
                 },
-                None => simple("contact_always"),
+                state: reset,
             },
-            intent if ORDER_INTENTS.contains(&intent) => {
+            Route::Simple => Action::Answer {
+                text: book.text(lang, &u.intent, &[]),
+                state: reset,
+            },
+            Route::OrderFlow => {
                 return self
                     .order_flow(
                         account_id,
                         conversation,
                         lang,
-                        intent,
+                        &u.intent,
                         number,
                         proofs,
                         reset,
@@ -633,26 +688,73 @@ impl Services {
                     .await
                     .map(mine);
             }
-            "complaint" => handoff(Reason::Complaint),
-            // A question about products, or an intent without an answer of
-            // its own: the knowledge base may know.
-            "product_question" => {
+            Route::Knowledge(reason) => {
                 return self
-                    .knowledge_or_handoff(account_id, u, book, reset, Reason::NotHandled)
-                    .await
-            }
-            intent
-                if book.has(intent)
-                    && !book.raw(lang, intent).unwrap_or_default().contains('{') =>
-            {
-                simple(intent)
-            }
-            _ => {
-                return self
-                    .knowledge_or_handoff(account_id, u, book, reset, Reason::NotHandled)
+                    .knowledge_or_handoff(account_id, u, book, reset, reason)
                     .await
             }
         }))
+    }
+
+    /// The article the bot would answer `text` with, if one clearly fits
+    /// (score at least [`CONFIDENT_SCORE`] and well ahead of the next).
+    async fn fitting_article(
+        &self,
+        account_id: i64,
+        lang: Language,
+        text: &str,
+    ) -> Result<Option<crate::knowledge::KnowledgeHit>> {
+        let mut hits = self.search_knowledge(account_id, lang, text, 2).await?;
+        let runner_up = hits.get(1).map_or(0.0, |h| h.score);
+        let fits = hits
+            .first()
+            .is_some_and(|h| h.score >= CONFIDENT_SCORE && h.score - runner_up >= KNOWLEDGE_MARGIN);
+        Ok(fits.then(|| hits.swap_remove(0)))
+    }
+
+    /// "Try a sentence": what the account's bot understands of `text` and
+    /// what it would do with it as a customer's first message (orders are
+    /// only looked up in a real conversation).
+    pub async fn bot_preview(&self, actor: &Actor, text: &str) -> Result<(Analysis, BotPreview)> {
+        let analysis = self.try_bot_sentence(actor, text).await?;
+        let book = self.answer_book(actor.account_id).await?;
+        let lang = analysis.language;
+        let route = route(
+            &analysis.intent,
+            analysis.confidence,
+            analysis.sentiment.frustrated,
+            lang,
+            &book,
+        );
+        let preview = match route {
+            Route::Handoff(reason) => BotPreview::Handoff {
+                reason: reason.code(),
+            },
+            Route::Hours => BotPreview::Answer {
+                text: book.text(lang, "contact_always", &[]),
+            },
+            Route::Simple => BotPreview::Answer {
+                text: book.text(lang, &analysis.intent, &[]),
+            },
+            Route::OrderFlow => BotPreview::OrderFlow,
+            Route::Knowledge(reason) => {
+                match self.fitting_article(actor.account_id, lang, text).await? {
+                    Some(hit) => BotPreview::Knowledge {
+                        text: book.text(
+                            lang,
+                            "knowledge",
+                            &[("title", &hit.title), ("answer", &hit.answer)],
+                        ),
+                        title: hit.title,
+                        score: hit.score,
+                    },
+                    None => BotPreview::Handoff {
+                        reason: reason.code(),
+                    },
+                }
+            }
+        };
+        Ok((analysis, preview))
     }
 
     /// While the bot stays silent (a human has the conversation, or the
@@ -705,13 +807,9 @@ impl Services {
         state: BotState,
         reason: Reason,
     ) -> Result<(Action, String)> {
-        let hits = self
-            .search_knowledge(account_id, u.language, &u.text, 2)
-            .await?;
-        let runner_up = hits.get(1).map_or(0.0, |h| h.score);
-        if let Some(best) = hits
-            .first()
-            .filter(|h| h.score >= CONFIDENT_SCORE && h.score - runner_up >= KNOWLEDGE_MARGIN)
+        if let Some(best) = self
+            .fitting_article(account_id, u.language, &u.text)
+            .await?
         {
             let text = book.text(
                 u.language,

@@ -307,6 +307,24 @@ async fn bot_changes_are_for_admins() {
     assert_eq!(analysis["intent"], "track_order");
     assert_eq!(analysis["language"], "nl");
     assert_eq!(analysis["entities"][0]["kind"], "order_number");
+    assert_eq!(analysis["would"]["action"], "order_flow", "{analysis}");
+    for (text, action, what) in [
+        ("welke betaalmethodes hebben jullie?", "answer", "iDEAL"),
+        (
+            "ik wil een medewerker spreken",
+            "handoff",
+            "asked_for_human",
+        ),
+        (
+            "ik wil graag een klacht indienen over mijn bestelling",
+            "handoff",
+            "complaint",
+        ),
+    ] {
+        let (_, a) = call("POST", "/api/v1/bot/analyse", Some(json!({ "text": text }))).await;
+        assert_eq!(a["would"]["action"], action, "{text}: {a}");
+        assert!(a["would"].to_string().contains(what), "{text}: {a}");
+    }
 
     // Bad input to the admin's own calls.
     assert_error(
@@ -617,6 +635,7 @@ async fn bot_pages_teach_answer_and_report_without_javascript() {
         "{html}"
     );
     assert!(!html.contains("<b>waar"), "unescaped");
+    assert!(html.contains("id=\"bot-would\""), "{html}");
 
     // Add an example, badly then well.
     let res = admin
@@ -797,6 +816,14 @@ async fn the_bot_answers_from_a_knowledge_article_and_hands_off_when_none_fits()
         )
         .await;
     assert_eq!(status, 201, "{article}");
+    let (_, preview) = app
+        .post(
+            "/api/v1/bot/analyse",
+            json!({ "text": "mag mijn regenjas in de wasmachine?" }),
+        )
+        .await;
+    assert_eq!(preview["would"]["action"], "knowledge", "{preview}");
+    assert_eq!(preview["would"]["title"], "Je regenjas wassen", "{preview}");
     let (_, token, _) = chat_inbox(&app, json!({})).await;
     let nl = visitor(&app, json!({ "inbox": token, "locale": "nl-NL" })).await;
     send(&app, &nl, "mag mijn regenjas in de wasmachine?").await;
