@@ -70,6 +70,29 @@ pub struct TryQuery {
     done: Option<String>,
 }
 
+/// A handoff reason code in words, with the code for the curious.
+fn reason_html(lang: Lang, code: &str) -> String {
+    const KNOWN: &[&str] = &[
+        "asked_for_human",
+        "frustrated",
+        "not_understood",
+        "not_handled",
+        "failed_verification",
+        "cancel_order",
+        "change_order",
+        "change_shipping_address",
+        "complaint",
+    ];
+    match KNOWN.iter().find(|k| **k == code) {
+        Some(k) => format!(
+            "{} <code class=\"muted\">{}</code>",
+            e(lang.t(&format!("reason_{k}"))),
+            e(code)
+        ),
+        None => format!("<code>{}</code>", e(code)),
+    }
+}
+
 fn preview_html(lang: Lang, would: &BotPreview) -> String {
     let body = match would {
         BotPreview::Answer { text } => format!("<p class=\"bot-would\">{}</p>", e(text)),
@@ -82,9 +105,9 @@ fn preview_html(lang: Lang, would: &BotPreview) -> String {
             e(text)
         ),
         BotPreview::Handoff { reason } => format!(
-            "<p>{} <code>{}</code></p>",
+            "<p>{} {}</p>",
             e(lang.t("bot_would_handoff")),
-            e(reason)
+            reason_html(lang, reason)
         ),
     };
     format!(
@@ -865,8 +888,8 @@ pub async fn report(
         for (reason, n) in &report.handoff_reasons {
             let _ = writeln!(
                 reasons,
-                "<tr><td><code>{}</code></td><td>{n}</td></tr>",
-                e(reason)
+                "<tr><td>{}</td><td>{n}</td></tr>",
+                reason_html(lang, reason)
             );
         }
         format!(
@@ -877,7 +900,7 @@ pub async fn report(
              <dt>{rate_l}</dt><dd id=\"report-rate\"><strong>{rate}</strong></dd>\n\
              <dt>{ans_l}</dt><dd>{ans}</dd>\n</dl>\n\
              <h2>{intents_h}</h2>\n<table class=\"report-intents\">\n<thead><tr><th>{intent_l}</th><th>{answered_l}</th><th>{ho_l}</th><th>{rate_l}</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n\
-             <h2>{reasons_h}</h2>\n<table class=\"report-reasons\">\n<thead><tr><th></th><th>{count_l}</th></tr></thead>\n<tbody>\n{reasons}</tbody>\n</table>\n",
+             <h2>{reasons_h}</h2>\n<table class=\"report-reasons\">\n<thead><tr><th>{reason_l}</th><th>{count_l}</th></tr></thead>\n<tbody>\n{reasons}</tbody>\n</table>\n",
             conv_l = e(lang.t("report_conversations")),
             conv = report.conversations,
             res_l = e(lang.t("report_resolved")),
@@ -893,6 +916,7 @@ pub async fn report(
             answered_l = e(lang.t("bot_answered")),
             reasons_h = e(lang.t("report_reasons")),
             count_l = e(lang.t("report_count")),
+            reason_l = e(lang.t("reason")),
         )
     };
     let main = format!(

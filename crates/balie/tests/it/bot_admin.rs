@@ -547,6 +547,14 @@ async fn a_handed_off_conversation_goes_back_to_the_bot_and_the_report_counts_bo
     assert_eq!(human["handed_off"], 1);
     assert_eq!(human["answered"], 0);
     assert_eq!(report["handoff_reasons"][0]["reason"], "asked_for_human");
+    // The page says it in words, in the agent's language.
+    let admin = Browser::login(&app, "admin@shop.test", PASSWORD).await;
+    let (status, html) = admin.page(&app, "/reports/bot?days=7&lang=nl").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("klant vroeg om een medewerker") && html.contains("50%"),
+        "{html}"
+    );
 
     // A period before anything happened is empty; bad bounds are 422.
     let (_, empty) = app
