@@ -292,7 +292,13 @@ impl Services {
                 order_number_pattern: p.to_string(),
                 today: None,
             })
-            .map_err(|e| ServiceError::invalid("order_number_pattern", e))?;
+            .map_err(|e| {
+                let e = e.trim_start_matches("invalid order_number_pattern: ");
+                ServiceError::invalid(
+                    "order_number_pattern",
+                    format!("not a valid regular expression: {e}"),
+                )
+            })?;
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
