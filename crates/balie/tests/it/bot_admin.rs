@@ -903,3 +903,42 @@ async fn frustration_raises_the_priority_while_a_human_has_the_conversation() {
     // The bot itself stayed silent.
     assert_eq!(crate::bot::bot_texts(&app, &session).await.len(), 1);
 }
+
+#[tokio::test]
+async fn an_article_about_this_very_question_beats_the_general_answer() {
+    let app = TestApp::spawn().await;
+    for (title, body) in [
+        (
+            "Verzending naar België",
+            "Naar België leveren we binnen 2 tot 3 werkdagen met bpost; verzending kost €4,95.",
+        ),
+        (
+            "Verzending naar Duitsland",
+            "Naar Duitsland leveren we binnen 3 tot 4 werkdagen met DHL; verzending kost €6,95.",
+        ),
+    ] {
+        let (status, body) = app
+            .post(
+                "/api/v1/knowledge/articles",
+                json!({ "title_nl": title, "body_nl": body, "keywords": "levering verzending bezorging buitenland", "published": true }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, token, _) = chat_inbox(&app, json!({})).await;
+    let specific = visitor(&app, json!({ "inbox": token, "locale": "nl-NL" })).await;
+    send(&app, &specific, "hoe lang duurt de levering naar België?").await;
+    let texts = wait_bot(&app, &specific, 1).await;
+    assert!(
+        texts[0].contains("bpost") && !texts[0].contains("DHL"),
+        "{texts:?}"
+    );
+    // The general question keeps the shop's general answer.
+    let general = visitor(&app, json!({ "inbox": token, "locale": "nl-NL" })).await;
+    send(&app, &general, "hoe lang duurt de levering?").await;
+    let texts = wait_bot(&app, &general, 1).await;
+    assert!(
+        texts[0].contains("werkdagen") && !texts[0].contains("bpost"),
+        "{texts:?}"
+    );
+}
