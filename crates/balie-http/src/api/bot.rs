@@ -2,8 +2,10 @@
 //! order-number pattern, retraining), "try a sentence", the automation
 //! report, and giving a handed-off conversation back to the bot.
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use balie_domain::{Conversation, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,6 +25,7 @@ pub fn register(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(list_intents))
         .routes(routes!(list_examples, add_example))
         .routes(routes!(update_example, delete_example))
+        .routes(routes!(import_examples))
         .routes(routes!(retrain))
         .routes(routes!(analyse))
         .routes(routes!(report))
@@ -306,6 +309,59 @@ pub async fn update_example(
         .update_bot_example(&auth.actor, id, r.intent.as_deref(), r.text.as_deref())
         .await?;
     Ok(Json(e.into()))
+}
+
+/// What an import did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportedExamplesBody {
+    pub added: usize,
+    /// Examples the shop had already, skipped.
+    pub already_there: usize,
+}
+
+/// Adds many examples from a TSV file (`text/tab-separated-values` or
+/// `text/plain`; `intent<TAB>text` a line, `#` comments), admins only. All
+/// or nothing: a bad line is a 422 naming the line. At most 1 MiB.
+#[utoipa::path(post, path = "/api/v1/bot/examples/import", tag = "bot",
+    request_body(content = String, content_type = "text/tab-separated-values"),
+    responses((status = 200, body = ImportedExamplesBody), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_examples(
+    State(s): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<ImportedExamplesBody>> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !matches!(mime.as_str(), "text/tab-separated-values" | "text/plain") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the examples as text/tab-separated-values",
+        ));
+    }
+    let body = body.map_err(|r| {
+        let status = r.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(status, "payload_too_large", "the file is larger than 1 MiB")
+        } else {
+            ApiError::bad_request("invalid_body", r.body_text())
+        }
+    })?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::validation("tsv: the file is not UTF-8 text"))?;
+    let r = s.services.import_bot_examples(&auth.actor, text).await?;
+    Ok(Json(ImportedExamplesBody {
+        added: r.added,
+        already_there: r.already_there,
+    }))
 }
 
 /// Deletes an example (admins); it goes at the next retrain.

@@ -298,6 +298,8 @@ pub struct DoneQuery {
     examples: Option<usize>,
     intents: Option<usize>,
     ms: Option<u64>,
+    added: Option<usize>,
+    skipped: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -308,6 +310,9 @@ pub struct ExampleForm {
     intent: String,
     #[serde(default)]
     text: String,
+    /// The import box's text.
+    #[serde(default)]
+    tsv: String,
 }
 
 async fn intents_page(
@@ -393,7 +398,16 @@ async fn intents_page(
              <label>{intent_l}<input type=\"text\" name=\"intent\" value=\"{intent}\" list=\"intent-list\" maxlength=\"60\" required autocomplete=\"off\"></label>\n\
              <datalist id=\"intent-list\">{datalist}</datalist>\n\
              <label>{text_l}<input type=\"text\" name=\"text\" value=\"{text}\" maxlength=\"300\" required></label>\n\
-             <button type=\"submit\">{add}</button>\n</form>\n",
+             <button type=\"submit\">{add}</button>\n</form>\n\
+             <details class=\"import\"{import_open}><summary>{import_h}</summary>\n<p class=\"muted\">{import_intro}</p>\n\
+             <form method=\"post\" action=\"/settings/bot/examples/import\" class=\"stack\">{csrf}\n\
+             <label>TSV<textarea name=\"tsv\" rows=\"6\" spellcheck=\"false\" placeholder=\"cadeau_inpakken&#9;kunnen jullie het inpakken?\">{tsv}</textarea></label>\n\
+             <button type=\"submit\">{import_go}</button>\n</form>\n</details>\n",
+            import_open = if form.tsv.is_empty() { "" } else { " open" },
+            import_h = e(lang.t("bot_import")),
+            import_intro = e(lang.t("bot_import_intro")),
+            import_go = e(lang.t("bot_import_go")),
+            tsv = e(&form.tsv),
             retrain = e(lang.t("bot_retrain")),
             add = e(lang.t("bot_add_example")),
             intro = e(lang.t("bot_example_intro")),
@@ -432,6 +446,11 @@ pub async fn intents(
         Some("added") => Some(lang.t("bot_example_added").to_string()),
         Some("deleted") => Some(lang.t("bot_example_deleted").to_string()),
         Some("saved") => Some(lang.t("bot_example_saved").to_string()),
+        Some("imported") => Some(
+            lang.t("bot_imported")
+                .replace("{added}", &q.added.unwrap_or(0).to_string())
+                .replace("{skipped}", &q.skipped.unwrap_or(0).to_string()),
+        ),
         Some("retrained") => Some(
             lang.t("bot_retrained")
                 .replace("{version}", &q.version.unwrap_or(0).to_string())
@@ -569,6 +588,43 @@ pub async fn save_example(
                 page.lang.t("bot_edit_example"),
                 main,
             )
+        }
+        Err(err) => error_page(page.lang, &err),
+    }
+}
+
+/// `POST /settings/bot/examples/import`: adds the pasted TSV lines.
+pub async fn import_examples(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    page: AgentPage,
+    Form(form): Form<ExampleForm>,
+) -> Response {
+    if let Some(res) = forged(&headers, &page, &form.csrf) {
+        return res;
+    }
+    match state
+        .services
+        .import_bot_examples(&page.actor, &form.tsv)
+        .await
+    {
+        Ok(r) => Redirect::to(&format!(
+            "/settings/bot/intents?done=imported&added={}&skipped={}",
+            r.added, r.already_there
+        ))
+        .into_response(),
+        Err(err @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
+            let (status, message) = readable_error(page.lang, &err);
+            match intents_page(&state, &page, &form, Some(&message), None).await {
+                Ok(main) => respond(
+                    &page,
+                    status,
+                    "/settings/bot/intents",
+                    page.lang.t("bot_nav_intents"),
+                    main,
+                ),
+                Err(err) => error_page(page.lang, &err),
+            }
         }
         Err(err) => error_page(page.lang, &err),
     }

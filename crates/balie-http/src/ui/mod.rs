@@ -47,6 +47,10 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/bot/intents", get(bot_admin::intents))
         .route("/settings/bot/examples", post(bot_admin::add_example))
         .route(
+            "/settings/bot/examples/import",
+            post(bot_admin::import_examples),
+        )
+        .route(
             "/settings/bot/examples/{id}",
             get(bot_admin::edit_example).post(bot_admin::save_example),
         )

@@ -184,6 +184,14 @@ pub struct ModelStatus {
     pub own_examples: i64,
 }
 
+/// What an import of examples did.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct ImportedExamples {
+    pub added: usize,
+    /// Lines the shop had already (skipped).
+    pub already_there: usize,
+}
+
 /// What a retrain did.
 #[derive(Debug, Clone, Serialize)]
 pub struct RetrainReport {
@@ -500,6 +508,63 @@ impl Services {
         self.commit_with_event(tx, actor.account_id, event, now)
             .await?;
         Ok(example)
+    }
+
+    /// Adds many examples at once from TSV (`intent<TAB>text` a line, `#`
+    /// comments and blank lines skipped), admins only. All or nothing: a
+    /// bad line is a `validation_failed` naming its line number, and
+    /// nothing is added. Examples the shop already has are skipped.
+    pub async fn import_bot_examples(&self, actor: &Actor, tsv: &str) -> Result<ImportedExamples> {
+        actor.require_admin()?;
+        let mut rows: Vec<(String, String)> = Vec::new();
+        for (i, line) in tsv.lines().enumerate() {
+            let parsed = balie_nlu::eval::parse_tsv_line(line)
+                .map_err(|e| ServiceError::invalid("tsv", format!("line {}: {e}", i + 1)))?;
+            if let Some(example) = parsed {
+                let checked = check_example(&example.intent, &example.text)
+                    .map_err(|e| ServiceError::invalid("tsv", format!("line {}: {e}", i + 1)))?;
+                if !rows.contains(&checked) {
+                    rows.push(checked);
+                }
+            }
+        }
+        if rows.is_empty() {
+            return Err(ServiceError::invalid(
+                "tsv",
+                "no examples: expected intent<TAB>text lines",
+            ));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let existing = store::list_examples(tx.conn(), actor.account_id, MAX_EXAMPLES).await?;
+        let new: Vec<&(String, String)> = rows
+            .iter()
+            .filter(|(intent, text)| {
+                !existing
+                    .iter()
+                    .any(|e| &e.intent == intent && &e.text == text)
+            })
+            .collect();
+        if existing.len() + new.len() > MAX_EXAMPLES as usize {
+            return Err(ServiceError::Conflict(format!(
+                "an account has at most {MAX_EXAMPLES} examples"
+            )));
+        }
+        for (intent, text) in &new {
+            store::add_example(tx.conn(), actor.account_id, intent, text, now).await?;
+        }
+        let report = ImportedExamples {
+            added: new.len(),
+            already_there: rows.len() - new.len(),
+        };
+        let event = agent_event(
+            actor,
+            EventKind::BotExampleAdded,
+            json!({ "imported": report }),
+        );
+        self.commit_with_event(tx, actor.account_id, event, now)
+            .await?;
+        Ok(report)
     }
 
     /// One of the shop's examples.

@@ -942,3 +942,81 @@ async fn an_article_about_this_very_question_beats_the_general_answer() {
         "{texts:?}"
     );
 }
+
+async fn import(app: &TestApp, token: &str, content_type: &str, body: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/bot/examples/import"))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn examples_import_from_tsv_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    let tsv = "# cadeau\ngift_wrapping\tkunnen jullie het inpakken?\n\ngift_wrapping\tcan you gift wrap it?\r\ngift_wrapping\tkunnen jullie het inpakken?\nkortingscode\twerkt mijn kortingscode nog?\n";
+    let (status, body) = import(&app, &app.token, "text/tab-separated-values", tsv).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({ "added": 3, "already_there": 0 }));
+    // Again: nothing new.
+    let (_, body) = import(&app, &app.token, "text/plain; charset=utf-8", tsv).await;
+    assert_eq!(body, json!({ "added": 0, "already_there": 3 }));
+    // A bad line adds nothing and names the line.
+    let (status, body) = import(
+        &app,
+        &app.token,
+        "text/tab-separated-values",
+        "nieuw\teen goede regel\ngeen tab op deze regel\n",
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], "validation_failed");
+    assert!(
+        body["message"].as_str().unwrap().contains("line 2"),
+        "{body}"
+    );
+    let (_, examples) = app.get("/api/v1/bot/examples").await;
+    assert_eq!(examples["data"].as_array().unwrap().len(), 3, "{examples}");
+    let (status, body) = import(&app, &app.token, "application/json", "{}").await;
+    assert_eq!(status, 415, "{body}");
+    let (status, _) = import(&app, &app.token, "text/plain", "# alleen commentaar\n").await;
+    assert_eq!(status, 422);
+    let sanne = agent(&app).await;
+    let (status, _) = import(&app, &sanne.token, "text/plain", tsv).await;
+    assert_eq!(status, 403);
+
+    // The same through the page.
+    let admin = Browser::login(&app, "admin@shop.test", PASSWORD).await;
+    let res = admin
+        .form(
+            &app,
+            "/settings/bot/examples/import",
+            &[
+                ("csrf", &admin.csrf),
+                ("tsv", "retour_label\twaar vind ik mijn retourlabel?"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()[LOCATION].to_str().unwrap().to_string();
+    assert!(location.contains("added=1"), "{location}");
+    let res = admin
+        .form(
+            &app,
+            "/settings/bot/examples/import",
+            &[("csrf", &admin.csrf), ("tsv", "zonder tab")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("role=\"alert\"") && html.contains("zonder tab"),
+        "{html}"
+    );
+}
