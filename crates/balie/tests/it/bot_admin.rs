@@ -1020,3 +1020,102 @@ async fn examples_import_from_tsv_all_or_nothing() {
         "{html}"
     );
 }
+
+/// An admin in Chromium teaches the bot a new intent, retrains, tries a
+/// sentence, and gives a handed-off conversation back to the bot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bot_browser_teach_retrain_try_and_give_back() {
+    use fantoccini::Locator;
+
+    use crate::browser::{browser, submit_login, until};
+
+    let Some((_driver, c, _profile)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let (_, token, _) = chat_inbox(&app, json!({})).await;
+    let session = visitor(&app, json!({ "inbox": token, "locale": "nl-NL" })).await;
+    send(&app, &session, "ik wil een medewerker spreken").await;
+    wait_bot(&app, &session, 1).await;
+    let cid = only_conversation(&app).await["id"].as_i64().unwrap();
+
+    c.goto(&app.url("/login?lang=nl")).await.unwrap();
+    submit_login(&c, "admin@shop.test", PASSWORD).await;
+    c.goto(&app.url("/settings/bot/intents")).await.unwrap();
+    let tsv: String = GIFT_EXAMPLES
+        .iter()
+        .map(|t| format!("gift_wrapping\t{t}\n"))
+        .collect();
+    c.find(Locator::Css("details.import summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // A textarea takes a tab from a script, not from typing.
+    c.execute(
+        "document.querySelector('textarea[name=tsv]').value = arguments[0];",
+        vec![json!(tsv)],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css("details.import button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(&c, "the import notice", "return (document.querySelector('.notice')||{}).textContent?.includes('10 voorbeelden toegevoegd') === true").await;
+    c.find(Locator::Css("#btn-retrain"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(&c, "the retrain notice", "return (document.querySelector('.notice')||{}).textContent?.startsWith('Getraind: versie 1') === true").await;
+
+    c.goto(&app.url("/settings/bot")).await.unwrap();
+    c.find(Locator::Css("textarea[name=text]"))
+        .await
+        .unwrap()
+        .send_keys("kunnen jullie mijn bestelling als cadeau inpakken?")
+        .await
+        .unwrap();
+    c.find(Locator::Css("main form[method=get] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(
+        &c,
+        "the analysis",
+        "return document.querySelector('code.intent')?.textContent === 'gift_wrapping'",
+    )
+    .await;
+
+    // Back to the bot from the conversation page.
+    c.goto(&app.url(&format!("/inbox/c/{cid}"))).await.unwrap();
+    c.find(Locator::Css("#btn-resume-bot"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(
+        &c,
+        "the handoff label gone",
+        "return !document.getElementById('btn-resume-bot')",
+    )
+    .await;
+    let conversation = only_conversation(&app).await;
+    assert!(
+        !conversation["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == "bot_handoff"),
+        "{conversation}"
+    );
+    c.close().await.unwrap();
+}
