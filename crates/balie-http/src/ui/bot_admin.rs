@@ -902,7 +902,7 @@ pub async fn report(
     let now = state.services.now();
     let report = match state
         .services
-        .bot_report(&page.actor, now - days * 24 * 3_600_000, now + 1)
+        .bot_report(&page.actor, now + 1 - days * 24 * 3_600_000, now + 1)
         .await
     {
         Ok(r) => r,

@@ -795,6 +795,10 @@ async fn bot_pages_teach_answer_and_report_without_javascript() {
     );
     let (status, _) = agent_browser.page(&app, "/reports/bot?days=abc").await;
     assert_eq!(status, 422);
+    let (status, _) = agent_browser.page(&app, "/reports/bot?days=400").await;
+    assert_eq!(status, 200, "the longest period the page offers");
+    let (status, _) = agent_browser.page(&app, "/reports/bot?days=401").await;
+    assert_eq!(status, 422);
     let (status, _) = agent_browser.page(&app, "/settings/bot/answers").await;
     assert_eq!(status, 403);
     let res = agent_browser
