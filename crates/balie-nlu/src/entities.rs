@@ -106,6 +106,21 @@ pub enum EntityKind {
     Date,
 }
 
+impl EntityKind {
+    /// The kind's name as serialised in `type` (`order_number`, `postcode`...).
+    pub fn name(self) -> &'static str {
+        match self {
+            EntityKind::OrderNumber => "order_number",
+            EntityKind::TrackingCode { .. } => "tracking_code",
+            EntityKind::Postcode { .. } => "postcode",
+            EntityKind::Email => "email",
+            EntityKind::Phone => "phone",
+            EntityKind::Amount => "amount",
+            EntityKind::Date => "date",
+        }
+    }
+}
+
 /// One entity found in a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entity {
@@ -1206,6 +1221,25 @@ mod tests {
 
     fn ents(text: &str) -> Vec<Entity> {
         extract_entities(text, &EntityConfig::default())
+    }
+
+    #[test]
+    fn kind_names_are_the_serialised_type() {
+        for kind in [
+            EntityKind::OrderNumber,
+            EntityKind::TrackingCode {
+                carrier: Carrier::Dpd,
+            },
+            EntityKind::Postcode {
+                country: Country::Be,
+            },
+            EntityKind::Email,
+            EntityKind::Phone,
+            EntityKind::Amount,
+            EntityKind::Date,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap()["type"], kind.name());
+        }
     }
 
     fn of_kind(text: &str, pred: impl Fn(&EntityKind) -> bool) -> Vec<String> {

@@ -478,20 +478,12 @@ pub async fn analyse(
             .entities
             .into_iter()
             .map(|e| FoundEntity {
-                kind: entity_kind(&e.kind),
+                kind: e.kind.name().to_string(),
                 text: e.text,
                 value: e.value,
             })
             .collect(),
     }))
-}
-
-/// The `type` of an entity kind as serialised (`order_number`, ...).
-pub fn entity_kind(kind: &balie_nlu::entities::EntityKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

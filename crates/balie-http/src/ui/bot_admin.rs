@@ -163,7 +163,7 @@ fn analysis_html(lang: Lang, a: &Analysis, would: &BotPreview) -> String {
         let _ = writeln!(
             result,
             "<li><code>{}</code> “{}” → <strong>{}</strong></li>",
-            e(&crate::api::bot::entity_kind(&entity.kind)),
+            e(entity.kind.name()),
             e(&entity.text),
             e(&entity.value)
         );
@@ -435,6 +435,27 @@ async fn intents_page(
     ))
 }
 
+/// The intents page with `status`; a failure to read it is an error page.
+async fn intents_response(
+    state: &AppState,
+    page: &AgentPage,
+    status: StatusCode,
+    form: &ExampleForm,
+    error: Option<&str>,
+    notice: Option<String>,
+) -> Response {
+    match intents_page(state, page, form, error, notice).await {
+        Ok(main) => respond(
+            page,
+            status,
+            "/settings/bot/intents",
+            page.lang.t("bot_nav_intents"),
+            main,
+        ),
+        Err(err) => error_page(page.lang, &err),
+    }
+}
+
 /// `GET /settings/bot/intents`: the model, the shop's examples, the intents.
 pub async fn intents(
     State(state): State<AppState>,
@@ -460,16 +481,15 @@ pub async fn intents(
         ),
         _ => None,
     };
-    match intents_page(&state, &page, &ExampleForm::default(), None, notice).await {
-        Ok(main) => respond(
-            &page,
-            StatusCode::OK,
-            "/settings/bot/intents",
-            lang.t("bot_nav_intents"),
-            main,
-        ),
-        Err(err) => error_page(lang, &err),
-    }
+    intents_response(
+        &state,
+        &page,
+        StatusCode::OK,
+        &ExampleForm::default(),
+        None,
+        notice,
+    )
+    .await
 }
 
 /// `POST /settings/bot/examples`: adds an example.
@@ -490,24 +510,22 @@ pub async fn add_example(
         Ok(_) => Redirect::to("/settings/bot/intents?done=added").into_response(),
         Err(err @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
             let (status, message) = readable_error(page.lang, &err);
-            match intents_page(&state, &page, &form, Some(&message), None).await {
-                Ok(main) => respond(
-                    &page,
-                    status,
-                    "/settings/bot/intents",
-                    page.lang.t("bot_nav_intents"),
-                    main,
-                ),
-                Err(err) => error_page(page.lang, &err),
-            }
+            intents_response(&state, &page, status, &form, Some(&message), None).await
         }
         Err(err) => error_page(page.lang, &err),
     }
 }
 
-fn edit_example_main(page: &AgentPage, id: i64, form: &ExampleForm, error: Option<&str>) -> String {
+/// The edit page of one example, with `status`.
+fn edit_example_page(
+    page: &AgentPage,
+    status: StatusCode,
+    id: i64,
+    form: &ExampleForm,
+    error: Option<&str>,
+) -> Response {
     let lang = page.lang;
-    format!(
+    let main = format!(
         "<main class=\"card settings\">\n{nav}<p><a href=\"/settings/bot/intents\">← {back}</a></p>\n<h1>{h1}</h1>\n{messages}\
          <form method=\"post\" action=\"/settings/bot/examples/{id}\" class=\"stack example-form\">{csrf}\n\
          <label>{intent_l}<input type=\"text\" name=\"intent\" value=\"{intent}\" maxlength=\"60\" required autocomplete=\"off\"></label>\n\
@@ -523,6 +541,13 @@ fn edit_example_main(page: &AgentPage, id: i64, form: &ExampleForm, error: Optio
         text_l = e(lang.t("bot_example_text")),
         text = e(&form.text),
         save = e(lang.t("save")),
+    );
+    respond(
+        page,
+        status,
+        &format!("/settings/bot/examples/{id}"),
+        lang.t("bot_edit_example"),
+        main,
     )
 }
 
@@ -545,14 +570,7 @@ pub async fn edit_example(
                 text: x.text,
                 ..Default::default()
             };
-            let main = edit_example_main(&page, id, &form, None);
-            respond(
-                &page,
-                StatusCode::OK,
-                &format!("/settings/bot/examples/{id}"),
-                page.lang.t("bot_edit_example"),
-                main,
-            )
+            edit_example_page(&page, StatusCode::OK, id, &form, None)
         }
         Err(err) => error_page(page.lang, &err),
     }
@@ -580,14 +598,7 @@ pub async fn save_example(
         Ok(_) => Redirect::to("/settings/bot/intents?done=saved").into_response(),
         Err(err @ ServiceError::Invalid { .. }) => {
             let (status, message) = readable_error(page.lang, &err);
-            let main = edit_example_main(&page, id, &form, Some(&message));
-            respond(
-                &page,
-                status,
-                &format!("/settings/bot/examples/{id}"),
-                page.lang.t("bot_edit_example"),
-                main,
-            )
+            edit_example_page(&page, status, id, &form, Some(&message))
         }
         Err(err) => error_page(page.lang, &err),
     }
@@ -615,16 +626,7 @@ pub async fn import_examples(
         .into_response(),
         Err(err @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
             let (status, message) = readable_error(page.lang, &err);
-            match intents_page(&state, &page, &form, Some(&message), None).await {
-                Ok(main) => respond(
-                    &page,
-                    status,
-                    "/settings/bot/intents",
-                    page.lang.t("bot_nav_intents"),
-                    main,
-                ),
-                Err(err) => error_page(page.lang, &err),
-            }
+            intents_response(&state, &page, status, &form, Some(&message), None).await
         }
         Err(err) => error_page(page.lang, &err),
     }

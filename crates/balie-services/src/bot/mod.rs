@@ -1095,13 +1095,7 @@ impl Services {
         let entities: Vec<String> = u
             .entities
             .iter()
-            .map(|e| {
-                let kind = serde_json::to_value(e.kind)
-                    .ok()
-                    .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
-                    .unwrap_or_default();
-                format!("{kind} {}", e.value)
-            })
+            .map(|e| format!("{} {}", e.kind.name(), e.value))
             .collect();
         let order_line = match (&order, &state.order_number) {
             (Some(o), _) => format!("{} ({})", o.number, o.status),
