@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use balie_domain::{EventKind, Message};
+use balie_domain::EventKind;
 use balie_nlu::classifier::{
     builtin_examples, builtin_model, IntentModel, TrainConfig, TrainingExample, OUT_OF_SCOPE,
 };
@@ -804,13 +804,6 @@ impl Services {
         pending.commit(tx, self).await?;
         Ok(updated)
     }
-}
-
-/// Whether a message came from the customer and is for the bot to read.
-pub(crate) fn is_for_bot(message: &Message) -> bool {
-    message.author_type == balie_domain::AuthorType::Contact
-        && message.direction == balie_domain::Direction::Inbound
-        && !message.private
 }
 
 impl Services {

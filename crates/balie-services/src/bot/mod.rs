@@ -487,7 +487,11 @@ impl Services {
         conversation_id: i64,
         message: &Message,
     ) -> Result<Option<Message>> {
-        if !admin::is_for_bot(message) {
+        // Only a customer's own public message is for the bot.
+        if message.author_type != AuthorType::Contact
+            || message.direction != Direction::Inbound
+            || message.private
+        {
             return Ok(None);
         }
         // One turn at a time per conversation: the next message's turn reads
