@@ -588,11 +588,11 @@ async fn quick_messages_each_get_one_turn_and_the_last_is_answered() {
     send(&app, &session, "hoi").await;
     wait_bot(&app, &session, 1).await;
     let texts = ["bedankt", "welke betaalmethodes hebben jullie?"];
-    let (a, b) = tokio::join!(
+    // Both sent at once; `send` asserts each was accepted.
+    tokio::join!(
         send(&app, &session, texts[0]),
         send(&app, &session, texts[1])
     );
-    let _ = (a, b);
     let cid = only_conversation(&app).await["id"].as_i64().unwrap();
     // Wait until the customer's last message has a bot answer after it.
     let messages = tokio::time::timeout(std::time::Duration::from_secs(60), async {
@@ -784,9 +784,8 @@ async fn bot_pages_teach_answer_and_report_without_javascript() {
     assert_eq!(own["own_en"], Value::Null);
 
     // The report page, for every agent; the settings pages' changes are not.
-    let sanne = agent(&app).await;
+    agent(&app).await;
     let agent_browser = Browser::login(&app, "sanne@shop.test", "sanne-password").await;
-    let _ = sanne;
     let (status, html) = agent_browser.page(&app, "/reports/bot?days=7").await;
     assert_eq!(status, 200);
     assert!(
