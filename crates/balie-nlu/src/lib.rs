@@ -4,6 +4,7 @@
 
 pub mod classifier;
 pub mod datasets;
+pub mod embeddings;
 pub mod entities;
 pub mod eval;
 pub mod language;
