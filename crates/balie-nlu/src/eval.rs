@@ -157,8 +157,10 @@ pub struct EvalReport {
     pub train_s: f64,
     pub n_train: usize,
     pub n_test: usize,
-    /// Confidence threshold and temperature of the model.
+    /// Confidence threshold, margin to the out-of-scope class and
+    /// temperature of the model.
     pub threshold: f32,
+    pub oos_margin: f32,
     pub temperature: f32,
     /// Per-intent scores (in-scope intents, then `out_of_scope` if present).
     pub per_intent: Vec<IntentScore>,
@@ -232,6 +234,7 @@ pub fn evaluate_model(model: &IntentModel, test: &[TrainingExample], train_s: f6
     report.train_s = train_s;
     report.n_train = model.n_train();
     report.threshold = model.threshold();
+    report.oos_margin = model.oos_margin();
     report.temperature = model.temperature();
     report
 }
@@ -328,6 +331,7 @@ fn report_from(
         n_train: 0,
         n_test: test.len(),
         threshold: 0.0,
+        oos_margin: 0.0,
         temperature: 0.0,
         per_intent,
         confusions,
@@ -364,8 +368,8 @@ impl EvalReport {
         let _ = writeln!(s, "test examples      {}", self.n_test);
         let _ = writeln!(
             s,
-            "threshold          {:.3} (temperature {:.3})",
-            self.threshold, self.temperature
+            "threshold          {:.3}, margin to out_of_scope {:.3} (temperature {:.3})",
+            self.threshold, self.oos_margin, self.temperature
         );
         let width = self
             .per_intent
