@@ -46,11 +46,12 @@
 //! symbols as words, and other block weights.
 //!
 //! Scores become probabilities through a softmax with a fitted temperature
-//! and an implicit "none of them" alternative at score 0. Utterances that fit no intent are refused
-//! ([`OUT_OF_SCOPE`]) by a fitted rule: when the training data has
-//! `out_of_scope` examples and they form a class, the best intent must beat
-//! that class's raw score by a fitted margin; with `out_of_scope` examples
-//! but no class, its probability must reach a fitted confidence threshold.
+//! and an implicit "none of them" alternative at score 0. Utterances that
+//! fit no intent are refused ([`OUT_OF_SCOPE`]) by a fitted rule: when the
+//! training data has `out_of_scope` examples and they form a class, the
+//! best intent must beat that class's raw score by a fitted margin; with
+//! `out_of_scope` examples but no class, its probability must reach a
+//! fitted confidence threshold.
 //! Temperature, margin and threshold are fitted on held-out data only: an
 //! explicit validation set, or out-of-fold predictions of a k-fold split of
 //! the training data. Without `out_of_scope` examples the model refuses
