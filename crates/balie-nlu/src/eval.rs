@@ -178,8 +178,9 @@ pub fn evaluate(
     evaluate_with_validation(train, None, test, config)
 }
 
-/// Like [`evaluate`], but with a validation file the confidence threshold
-/// and temperature are fitted on it instead of on folds of the training data.
+/// Like [`evaluate`], but with a validation file the refusal rule (margin
+/// to the out-of-scope class, or confidence threshold) and temperature are
+/// fitted on it instead of on folds of the training data.
 pub fn evaluate_with_validation(
     train: Option<&Path>,
     validation: Option<&Path>,
