@@ -689,6 +689,12 @@ impl Csr {
         let (a, b) = (self.indptr[r], self.indptr[r + 1]);
         (&self.idx[a..b], &self.val[a..b])
     }
+
+    /// Row `r` as (feature, value) pairs.
+    fn entries(&self, r: usize) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let (fi, fv) = self.row(r);
+        fi.iter().copied().zip(fv.iter().copied())
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -730,9 +736,8 @@ const BIAS: f32 = 1.0;
 /// among the rest falls below a shrinking tolerance (from max(10 ×
 /// tolerance, 1), halved each time down to the tolerance) everything is
 /// checked again, and training stops when a full pass over everything is
-/// within the tolerance (or after
-/// `max_epochs` passes). Returns feature-major weights (`dim * k`) and
-/// biases.
+/// within the tolerance (or after `max_epochs` passes). Returns
+/// feature-major weights (`dim * k`) and biases.
 fn train_svm(data: &TrainData<'_>, tolerance: f32, config: &TrainConfig) -> Trained {
     let (x, rows, labels, k, dim) = (data.x, data.rows, data.labels, data.k, data.dim);
     let l = rows.len();
@@ -934,10 +939,15 @@ fn train_jobs(p: &Prepared, jobs: &[(Vec<usize>, f32)], config: &TrainConfig) ->
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-fn scores_into(weights: &[f32], bias: &[f32], v: &[(u32, f32)], out: &mut [f32]) {
+fn scores_into(
+    weights: &[f32],
+    bias: &[f32],
+    v: impl IntoIterator<Item = (u32, f32)>,
+    out: &mut [f32],
+) {
     let k = bias.len();
     out.copy_from_slice(bias);
-    for &(f, x) in v {
+    for (f, x) in v {
         let row = &weights[f as usize * k..f as usize * k + k];
         for (o, &w) in out.iter_mut().zip(row) {
             *o += w * x;
@@ -1088,8 +1098,7 @@ fn fit_threshold(
     for h in items {
         probs.resize(h.scores.len(), 0.0);
         let (best, conf) = best_in_scope(&h.scores, temperature, oos_class, &mut probs);
-        // refused by the class: the rule of `predict` at margin 0
-        let top_oos = oos_class.is_some_and(|o| oos_gap(&h.scores, o).1 < 0.0);
+        let top_oos = oos_class_refuses(&h.scores, oos_class, 0.0);
         if h.gold_is_oos {
             oos.push(if top_oos { f32::NEG_INFINITY } else { conf });
         } else {
@@ -1128,6 +1137,12 @@ fn fit_oos_margin(items: &[Heldout], oos_class: usize, config: &TrainConfig) -> 
         }
     }
     best_cut(&ins, &oos, config.expected_oos_share)
+}
+
+/// Whether the `out_of_scope` class (if the model has one) refuses an
+/// utterance: the best intent beats it by less than `margin`.
+fn oos_class_refuses(scores: &[f32], oos_class: Option<usize>, margin: f32) -> bool {
+    oos_class.is_some_and(|o| oos_gap(scores, o).1 < margin)
 }
 
 /// The best in-scope class by raw score and by how much it beats the
@@ -1348,10 +1363,8 @@ impl IntentModel {
         if let Some(fold_of) = &fold_of {
             for (fold, (w, b)) in trained.enumerate() {
                 for r in (0..p.y.len()).filter(|&r| fold_of[r] == fold) {
-                    let (fi, fv) = p.x.row(r);
-                    let v: SparseVec = fi.iter().copied().zip(fv.iter().copied()).collect();
                     let mut scores = vec![0f32; k];
-                    scores_into(&w, &b, &v, &mut scores);
+                    scores_into(&w, &b, p.x.entries(r), &mut scores);
                     heldout.push(Heldout {
                         scores,
                         gold: (p.y[r] != NO_CLASS).then_some(p.y[r]),
@@ -1467,13 +1480,9 @@ impl IntentModel {
             .map(|&i| (self.labels[i].clone(), probs[i]))
             .collect();
         let best = alternatives.first().map_or(0.0, |a| a.1);
-        let oos_too_close = match (self.oos_class, top[0]) {
-            (Some(oos), Some(b)) => scores[b] - scores[oos] < self.oos_margin,
-            _ => false,
-        };
         let refused = alternatives.is_empty()
             || !self.features.has_ngram(&v)
-            || oos_too_close
+            || oos_class_refuses(&scores, self.oos_class, self.oos_margin)
             || best < self.threshold;
         match alternatives.first() {
             Some((intent, p)) if !refused => Prediction {
@@ -1683,7 +1692,7 @@ mod tests {
         let q = QuantizedWeights::new(&weights, k);
         let v: SparseVec = vec![(0, 0.5), (3, 0.2), (5, 0.3), (17, 0.6), (49, 0.5)];
         let (mut exact, mut approx) = (vec![0f32; k], vec![0f32; k]);
-        scores_into(&weights, &bias, &v, &mut exact);
+        scores_into(&weights, &bias, v.iter().copied(), &mut exact);
         q.scores_into(&bias, &v, &mut approx);
         for (c, (e, a)) in exact.iter().zip(&approx).enumerate() {
             // at most half a step of each row's scale, times the feature value
@@ -1927,9 +1936,7 @@ mod tests {
         let (w, b) = train_svm(&data, config.tolerance, &config);
         let mut scores = vec![0f32; p.labels.len()];
         for &r in &rows {
-            let (fi, fv) = p.x.row(r);
-            let v: SparseVec = fi.iter().copied().zip(fv.iter().copied()).collect();
-            scores_into(&w, &b, &v, &mut scores);
+            scores_into(&w, &b, p.x.entries(r), &mut scores);
             let own = scores[p.y[r]];
             let other = (0..scores.len())
                 .filter(|&m| m != p.y[r])
@@ -1946,9 +1953,7 @@ mod tests {
         let violated = rows
             .iter()
             .filter(|&&r| {
-                let (fi, fv) = p.x.row(r);
-                let v: SparseVec = fi.iter().copied().zip(fv.iter().copied()).collect();
-                scores_into(&w, &b, &v, &mut scores);
+                scores_into(&w, &b, p.x.entries(r), &mut scores);
                 let own = scores[p.y[r]];
                 (0..scores.len()).any(|m| m != p.y[r] && scores[m] > own - 0.85)
             })
